@@ -1,0 +1,44 @@
+# Plugin Prompt Admin: `make run` serves a demo on 127.0.0.1:5000, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(PY) -m flask --app app
+DEMO_PLUGINS ?= 500
+PORT ?= 5000
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+TEST_CACHE_URL ?= redis://127.0.0.1:6379/0
+# pytest exits 5 when a run selects no test: that is not a failure of the suite.
+PYTEST = $(PY) -m pytest $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && status=0; exit $$status
+
+.PHONY: run prepare test test-sqlite test-postgres serve-prod bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+## Migrate the embedded SQLite database, seed demo data once, print a fresh admin login.
+prepare: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed --plugins $(DEMO_PLUGINS) --if-empty --demo-login
+
+run: prepare
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## The whole suite: SQLite with the in-process cache, then PostgreSQL with Redis.
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed
+	env -u DATABASE_URL -u CACHE_URL sh -c '$(PYTEST)'
+
+test-postgres: $(VENV)/.installed
+	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_CACHE_URL) sh -c '$(PYTEST)'
+
+## gunicorn against DATABASE_URL / CACHE_URL (see README, Production).
+serve-prod: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn --workers $${WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} app:app
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,94 @@
+"""Cached reads and their invalidation.
+
+Records are cached as plain column dicts (never live ORM objects, whose loaded
+relationships would go stale) under keys of the form ``<table>:<what>``, so two
+models never share a key. Writes collect the keys they affect while flushing and
+delete them only once the transaction has committed: a reader in any process that
+shares the cache then sees the committed state on its next read.
+"""
+
+import logging
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import cache
+
+log = logging.getLogger(__name__)
+
+_PENDING = "plugin_admin.cache_keys"
+"""``session.info`` slot holding the keys a transaction will invalidate on commit."""
+
+DERIVED_KEYS: set[str] = set()
+"""Keys of aggregates over all records (the dashboard's), dropped after any change."""
+
+
+def object_key(model, pk) -> str:
+    return f"{model.__tablename__}:pk:{pk}"
+
+
+def all_key(model) -> str:
+    return f"{model.__tablename__}:all"
+
+
+def timeout() -> int:
+    return current_app.config["CACHE_EXPIRATION"]
+
+
+def read(key):
+    """The cached value, or None when missing or when the cache cannot be reached."""
+    try:
+        return cache.get(key)
+    except Exception:  # a cache outage must cost speed, never a page
+        log.warning("cache read failed for %s", key, exc_info=True)
+        return None
+
+
+def write(key, value) -> None:
+    try:
+        cache.set(key, value, timeout=timeout())
+    except Exception:
+        log.warning("cache write failed for %s", key, exc_info=True)
+
+
+def drop(*keys) -> None:
+    if not keys:
+        return
+    try:
+        cache.delete_many(*keys)
+    except Exception:
+        log.error("cache invalidation failed for %s; entries expire by timeout", keys, exc_info=True)
+
+
+def pending_keys(session: Session) -> set:
+    return session.info.get(_PENDING, frozenset())
+
+
+def mark_stale(session: Session, keys) -> None:
+    """Drop ``keys`` (and every aggregate) once ``session`` commits; forget them on rollback."""
+    if keys:
+        session.info.setdefault(_PENDING, set()).update(keys, DERIVED_KEYS)
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_keys(session, flush_context):
+    keys = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        cache_keys = getattr(obj, "cache_keys", None)
+        if cache_keys is not None:
+            keys.update(cache_keys())
+    mark_stale(session, keys)
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate(session):
+    keys = session.info.pop(_PENDING, None)
+    if keys:
+        drop(*keys)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, previous_transaction):
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)

@@ -1,0 +1,19 @@
+"""Small builders for valid records; tests override only what they are about."""
+
+from plugin_admin.extensions import db
+from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector
+
+
+def plugin(name="test_plugin", *, prompt=True, selector=True, data=True, commit=True, **fields):
+    """A plugin with a valid prompt, selector and (static) data unless told otherwise."""
+    record = PluginMeta(name=name, description="A plugin for tests.", **fields)
+    if prompt:
+        record.plugin_prompt_plugin = PluginPrompt(system_role="You are a test assistant.", **(prompt if isinstance(prompt, dict) else {}))
+    if selector:
+        record.plugin_selector_plugin = PluginSelector(search_terms=["test"])
+    if data:
+        record.plugin_data_plugin = PluginData(static_data={"answer": 42})
+    db.session.add(record)
+    if commit:
+        db.session.commit()
+    return record

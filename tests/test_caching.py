@@ -1,0 +1,156 @@
+"""Cached reads: zero SQL when warm, invalidated after commit, coherent across processes."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from plugin_admin import caching
+from plugin_admin.extensions import cache, db
+from plugin_admin.models import PluginMeta, PluginPrompt
+
+from .conftest import QueryCounter, empty_tables
+from .factories import plugin
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_warm_cached_prompt_read_issues_no_sql(app, queries):
+    record = plugin()
+    PluginPrompt.get_cached_prompt_by_plugin(record)  # warm
+    db.session.remove()
+    with queries:
+        prompt = PluginPrompt.get_cached_prompt_by_plugin(record.id)
+        values = (prompt.model, prompt.temperature, prompt.system_role, prompt.hashed_id)
+    assert queries.count == 0
+    assert values[0] == "gpt-4o-mini"
+
+
+def test_warm_cached_object_and_objects_issue_no_sql(app, queries):
+    record = plugin()
+    PluginMeta.get_cached_object(pk=record.id)
+    PluginMeta.get_cached_objects()
+    db.session.remove()
+    with queries:
+        assert PluginMeta.get_cached_object(pk=record.id).name == "test_plugin"
+        assert [p.name for p in PluginMeta.get_cached_objects()] == ["test_plugin"]
+    assert queries.count == 0
+
+
+def test_cached_record_is_attached_and_can_be_edited(app):
+    record = plugin()
+    PluginPrompt.get_cached_prompt_by_plugin(record)
+    db.session.remove()
+    prompt = PluginPrompt.get_cached_prompt_by_plugin(record.id)
+    assert prompt.plugin.name == "test_plugin"  # relationships load on demand
+    prompt.temperature = 0.9
+    db.session.commit()
+    assert db.session.scalar(sa.select(PluginPrompt.temperature)) == 0.9
+
+
+def test_update_is_visible_to_the_next_read(app):
+    record = plugin()
+    pk = record.id
+    assert PluginPrompt.get_cached_prompt_by_plugin(record).temperature == 0.5
+    record.plugin_prompt_plugin.temperature = 1.25
+    db.session.commit()
+    db.session.remove()
+    assert PluginPrompt.get_cached_prompt_by_plugin(pk).temperature == 1.25
+
+
+def test_delete_is_visible_to_the_next_read(app):
+    record = plugin()
+    pk = record.id
+    prompt_pk = record.plugin_prompt_plugin.id
+    assert PluginPrompt.get_cached_prompt_by_plugin(pk) is not None
+    assert PluginPrompt.get_cached_object(pk=prompt_pk) is not None
+    db.session.delete(record)
+    db.session.commit()
+    assert PluginPrompt.get_cached_prompt_by_plugin(pk) is None
+    assert PluginPrompt.get_cached_object(pk=prompt_pk) is None
+    assert PluginMeta.get_cached_objects() == []
+
+
+def test_invalidation_happens_after_commit_not_before(app):
+    record = plugin()
+    key = PluginPrompt.plugin_key(record.id)
+    PluginPrompt.get_cached_prompt_by_plugin(record)
+    record.plugin_prompt_plugin.temperature = 1.0
+    db.session.flush()
+    assert cache.get(key) is not None  # flushed, not committed: other readers still see the old state
+    db.session.commit()
+    assert cache.get(key) is None
+
+
+def test_rolled_back_change_is_never_cached(app):
+    record = plugin()
+    pk = record.id
+    record.plugin_prompt_plugin.temperature = 1.7
+    db.session.flush()
+    PluginPrompt.get_cached_prompt_by_plugin(record)  # reads uncommitted state: must not cache it
+    db.session.rollback()
+    db.session.remove()
+    assert PluginPrompt.get_cached_prompt_by_plugin(pk).temperature == 0.5
+
+
+def test_invalidate_flag_forces_a_fresh_read(app):
+    pk = plugin().id
+    PluginPrompt.get_cached_prompt_by_plugin(pk)
+    db.session.execute(sa.update(PluginPrompt).values(temperature=0.1))  # behind the ORM's back
+    db.session.commit()
+    db.session.remove()
+    assert PluginPrompt.get_cached_prompt_by_plugin(pk).temperature == 0.5  # stale until invalidated
+    assert PluginPrompt.get_cached_prompt_by_plugin(pk, invalidate=True).temperature == 0.1
+
+
+def test_models_never_share_a_key(app):
+    record = plugin()
+    keys = [caching.object_key(type(r), 1) for r in (record, record.plugin_prompt_plugin, record.plugin_selector_plugin)]
+    assert len(set(keys)) == 3
+
+
+def test_cache_outage_falls_back_to_the_database(make_app):
+    app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+    with app.app_context():
+        empty_tables()
+        record = plugin()
+        assert PluginPrompt.get_cached_prompt_by_plugin(record.id).model == "gpt-4o-mini"
+
+
+def test_second_process_sees_committed_changes_at_once(make_app, database_uri, redis_url):
+    prefix = f"coherence-{uuid.uuid4().hex[:8]}:"
+    app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url, CACHE_KEY_PREFIX=prefix)
+    env = {**os.environ, "DATABASE_URL": database_uri, "CACHE_URL": redis_url, "CACHE_KEY_PREFIX": prefix,
+           "SECRET_KEY": "peer"}  # fmt: skip
+    peer = subprocess.Popen(
+        [sys.executable, "-m", "tests.cache_peer"], cwd=ROOT, env=env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+
+    def peer_reads(plugin_id):
+        peer.stdin.write(f"{plugin_id}\n")
+        peer.stdin.flush()
+        return json.loads(peer.stdout.readline())
+
+    try:
+        with app.app_context():
+            empty_tables()
+            pk = plugin().id
+            assert peer_reads(pk)["max_completion_tokens"] == 2048
+            for tokens in range(1000, 3000, 100):
+                assert peer_reads(pk)["max_completion_tokens"] != tokens  # the peer has a warm entry ...
+                db.session.get(PluginMeta, pk).plugin_prompt_plugin.max_completion_tokens = tokens
+                db.session.commit()
+                assert peer_reads(pk)["max_completion_tokens"] == tokens  # ... and sees the commit at once
+            db.session.delete(db.session.get(PluginMeta, pk))
+            db.session.commit()
+            assert peer_reads(pk) is None
+    finally:
+        peer.stdin.close()
+        peer.wait(timeout=10)
+        peer.stdout.close()
