@@ -76,23 +76,24 @@ def seed(count, if_empty, demo_login):
         click.echo(f"log in at http://127.0.0.1:5000/login as: admin / {password}")
 
 
-_VERBS = {
-    manifests.CREATE: ("created", "would create"),
-    manifests.UPDATE: ("updated", "would update"),
-    manifests.UNCHANGED: ("unchanged", "unchanged"),
-}
+_VERBS = {manifests.CREATE: "create", manifests.UPDATE: "update"}
 
 
 def _report_document(plan: manifests.DocumentPlan, dry_run: bool) -> None:
-    where = f"document {plan.document.number}"
-    if plan.ok:
-        verb = _VERBS[plan.action][dry_run]
-        locator = f" ({plan.plugin.record_locator})" if plan.plugin is not None and plan.plugin.id else ""
-        click.echo(f"  {where}: {verb} {plan.kind} {plan.name}{locator}")
-        for change in plan.changes:
-            click.echo(f"    ~ {change}")
+    label = " ".join(filter(None, (plan.kind, plan.name)))
+    if not plan.ok:
+        outcome = "invalid" + (f" ({label})" if label else "")
+    elif plan.action == manifests.UNCHANGED:
+        outcome = f"unchanged {label}"
+    elif plan.applied:
+        outcome = f"{_VERBS[plan.action]}d {label}"
     else:
-        click.echo(f"  {where}: invalid" + (f" ({plan.kind} {plan.name})" if plan.name else ""))
+        outcome = f"would {_VERBS[plan.action]} {label}" + ("" if dry_run else " (not applied)")
+    if plan.plugin is not None and plan.plugin.id:
+        outcome += f" ({plan.plugin.record_locator})"
+    click.echo(f"  document {plan.document.number}: {outcome}")
+    for change in plan.changes:
+        click.echo(f"    ~ {change}")
     for problem in plan.errors:
         click.echo(f"    error: {problem}")
     for problem in plan.warnings:
@@ -124,7 +125,8 @@ def import_manifest(paths, dry_run):
         for document in plans:
             _report_document(document, dry_run)
     total = len(plan.sources())
-    summary = f"{total} file{'s' * (total != 1)}: {total - len(failed)} {'valid' if dry_run else 'applied'}, {len(failed)} failed"
+    done = "valid" if dry_run else "applied"
+    summary = f"{total} file{'s' * (total != 1)}: {total - len(failed)} {done}, {len(failed)} failed"
     if failed and total > len(failed):
         summary += " (the other files " + ("would still apply" if dry_run else "were applied") + ")"
     click.echo(summary)

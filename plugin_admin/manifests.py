@@ -22,6 +22,11 @@ Public API (the CLI uses it; the admin's import page and export actions can reus
 
     Problem(path, message, line)    str(): "line 12: spec.prompt.temperature: 3 is above ..."
     Change(path, before, after)     str(): "spec.prompt.temperature: 0.5 -> 1"
+    DocumentPlan: document, action, kind, name, changes, errors, warnings, plugin, applied, ok
+    ImportPlan: documents, ok, sources() -> {source: [DocumentPlan]}, failed_sources()
+
+A page previews with ``plan_import(load_documents(text, filename))`` and, on confirm, loads and
+plans the same text again before ``apply``: a plan holds records of one request's session.
 
 What a manifest means, and how it round-trips:
 
@@ -100,37 +105,37 @@ FIELDS = {
     ),
 }
 """Model column -> manifest key path, in export order (SPEC §4)."""
+
+
+def _sql_or_api_fields(section: str, **keys) -> dict[str, tuple]:
+    """``spec.connection`` beside a ``sqlData``/``apiData`` section; ``keys`` go after its description."""
+    return {
+        "connection": (*_SPEC, "connection"),
+        **_fields(
+            (*_SPEC, section),
+            description="description",
+            **keys,
+            parameters="parameters",
+            test_values="testValues",
+            limit="limit",
+        ),
+    }
+
+
 DATA_FIELDS = {
     "static": _fields((*_SPEC, "data"), description="description", static_data="staticData"),
-    "sql": {
-        "connection": (*_SPEC, "connection"),
-        **_fields(
-            (*_SPEC, "sqlData"),
-            description="description",
-            sql_query="sqlQuery",
-            parameters="parameters",
-            test_values="testValues",
-            limit="limit",
-        ),
-    },
-    "api": {
-        "connection": (*_SPEC, "connection"),
-        **_fields(
-            (*_SPEC, "apiData"),
-            description="description",
-            endpoint="endpoint",
-            method="method",
-            url_params="urlParams",
-            headers="headers",
-            body="body",
-            parameters="parameters",
-            test_values="testValues",
-            limit="limit",
-        ),
-    },
+    "sql": _sql_or_api_fields("sqlData", sql_query="sqlQuery"),
+    "api": _sql_or_api_fields(
+        "apiData", endpoint="endpoint", method="method", url_params="urlParams", headers="headers", body="body"
+    ),
 }
 """The data part's columns per plugin class (``spec.connection`` sits beside ``sqlData``/``apiData``)."""
-PARTS = {PluginMeta: None, PluginSelector: "plugin_selector_plugin", PluginPrompt: "plugin_prompt_plugin", PluginData: "plugin_data_plugin"}
+PARTS = {
+    PluginMeta: None,
+    PluginSelector: "plugin_selector_plugin",
+    PluginPrompt: "plugin_prompt_plugin",
+    PluginData: "plugin_data_plugin",
+}
 """Each model of a manifest and the plugin's relationship to it."""
 OMITTED_WHEN_NULL = {("metadata", "author")}
 IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version")
@@ -254,7 +259,8 @@ def _broken(source: str, message: str, line: int | None = None) -> list[Manifest
 def _too_large(size: int) -> str | None:
     if size <= MAX_MANIFEST_BYTES:
         return None
-    return f"is {size:,} bytes; a manifest file may be at most {MAX_MANIFEST_BYTES:,} bytes (1 MiB)"
+    mib = MAX_MANIFEST_BYTES / (1024 * 1024)
+    return f"is {size:,} bytes; a manifest file may be at most {MAX_MANIFEST_BYTES:,} bytes ({mib:g} MiB)"
 
 
 def load_documents(text: str | bytes, source: str = "<input>") -> list[ManifestDocument]:
@@ -344,7 +350,8 @@ def _document(source: str, number: int, value, node) -> ManifestDocument:
         doc.lines[()] = node.start_mark.line + 1
         expanded = _expanded_size(node, {}, set())
         if expanded > MAX_VALUES:
-            doc.errors.append(doc.problem((), f"holds more than {MAX_VALUES:,} values once its YAML aliases are expanded"))
+            message = f"holds more than {MAX_VALUES:,} values once its YAML aliases are expanded"
+            doc.errors.append(doc.problem((), message))
             return doc
         _walk_lines(doc, node, ())
     doc.data = _json_value(doc, value, ())
@@ -413,7 +420,8 @@ def _json_value(doc: ManifestDocument, value, path: tuple):
     doc.errors.append(
         doc.problem(
             path,
-            f"holds a {type(value).__name__}; a manifest holds only mappings, lists, strings, numbers, booleans and null",
+            f"holds a {type(value).__name__}; "
+            "a manifest holds only mappings, lists, strings, numbers, booleans and null",
         )
     )
     return None
@@ -720,7 +728,8 @@ def _write(plan: DocumentPlan) -> PluginMeta:
             record = model()
             setattr(meta, relationship, record)
         for column, value in plan.rows[model].items():
-            if column not in IDENTITY and column in model.__table__.columns and not _same(getattr(record, column), value):
+            settable = column not in IDENTITY and column in model.__table__.columns
+            if settable and not _same(getattr(record, column), value):
                 setattr(record, column, value)
     db.session.add(meta)
     db.session.flush()

@@ -501,6 +501,16 @@ def test_cli_batch_reports_per_file_applies_the_good_files_and_exits_1(runner):
     ) in result.output
     assert result.output.endswith("2 files: 1 applied, 1 failed (the other files were applied)\n")
     assert db.session.scalars(sa.select(PluginMeta.name)).all() == ["tide_tables"]
+    mixed = FIXTURES / "invalid" / "multi-document-one-bad.yaml"
+    result = runner.invoke(args=["import-manifest", str(mixed)])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"{mixed}: 2 manifests, FAILED, nothing in this file was applied\n"
+        "  document 1: would create Plugin first_of_two (not applied)\n"
+        "  document 2: invalid (Plugin second_of_two)\n"
+        "    error: line 29: spec.prompt.provider: 'openia' is not a provider in the catalog; "
+    )
+    assert result.output.endswith("1 file: 0 applied, 1 failed\n")
 
 
 def test_cli_refuses_missing_paths_and_folders_without_manifests(runner, tmp_path):
