@@ -102,6 +102,12 @@ def check_semver(errors: Errors, value) -> None:
         errors.add("version", f"{show(value)} is not a SemVer version MAJOR.MINOR.PATCH ({SPEC}, semver.org 2.0.0)")
 
 
+def check_length(errors: Errors, field: str, value, limit: int) -> None:
+    """Text longer than its column holds (PostgreSQL would refuse the row; SQLite would keep it)."""
+    if field not in errors and isinstance(value, str) and len(value) > limit:
+        errors.add(field, f"is {len(value):,} characters; the limit is {limit:,} ({SPEC})")
+
+
 def check_string_list(errors: Errors, field: str, value) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         errors.add(field, f"{show(value)} is not a list of strings ({SPEC})")

@@ -340,6 +340,10 @@ INVALID = {
         "line 6: spec.connection: is required for api plugins (SPEC §1)",
         "line 13: spec.apiData.method: 'PATCH' is not one of GET, POST, PUT, DELETE (SPEC §1)",
     ],
+    "too-long.yaml": [  # PostgreSQL would refuse the row with SQL in the error: the model says it first
+        "line 5: metadata.version: is 306 characters; the limit is 255 (SPEC §1)",
+        "line 11: spec.connection: is 300 characters; the limit is 255 (SPEC §1)",
+    ],
     "duplicate-key.yaml": ["line 13: spec.prompt.model: appears twice (first on line 12); keep one"],
     "json-values.yaml": [
         "line 16: spec.data.staticData: the key True is not a string; quote it (YAML reads unquoted yes/no/on/off as booleans)",
