@@ -9,6 +9,8 @@ Public API (the CLI uses it; the admin's import page and export actions can reus
         Never raises for bad input: parse errors, oversize and bad encodings become errors
         on the returned documents.
     load_path(path) -> list[ManifestDocument]       one file (checks the size before reading)
+    load_upload(stream, source) -> list[ManifestDocument]   a file object, e.g. request.files["manifest"]
+        (reads at most MAX_MANIFEST_BYTES + 1 bytes)
     manifest_paths(paths) -> list[Path]              files as given; the *.yaml, *.yml, *.json in folders
     plan_import(documents) -> ImportPlan             reads only: per document the action
         (create / update / unchanged / invalid), field-level ``changes``, ``errors``, ``warnings``
@@ -256,11 +258,12 @@ def _broken(source: str, message: str, line: int | None = None) -> list[Manifest
     return [ManifestDocument(source, 1, errors=[Problem("", message, line)])]
 
 
-def _too_large(size: int) -> str | None:
+def _too_large(size: int, exact: bool = True) -> str | None:
     if size <= MAX_MANIFEST_BYTES:
         return None
     mib = MAX_MANIFEST_BYTES / (1024 * 1024)
-    return f"is {size:,} bytes; a manifest file may be at most {MAX_MANIFEST_BYTES:,} bytes ({mib:g} MiB)"
+    measured = f"is {size:,} bytes" if exact else f"is over {MAX_MANIFEST_BYTES:,} bytes"
+    return f"{measured}; a manifest file may be at most {MAX_MANIFEST_BYTES:,} bytes ({mib:g} MiB)"
 
 
 def load_documents(text: str | bytes, source: str = "<input>") -> list[ManifestDocument]:
@@ -291,6 +294,13 @@ def load_path(path) -> list[ManifestDocument]:
     except OSError as error:
         return _broken(str(path), f"cannot be read: {error.strerror}")
     return load_documents(content, str(path))
+
+
+def load_upload(stream, source: str) -> list[ManifestDocument]:
+    """An uploaded file: reads at most one byte past the limit, however large the upload."""
+    content = stream.read(MAX_MANIFEST_BYTES + 1)
+    problem = _too_large(len(content), exact=False)
+    return _broken(source, problem) if problem else load_documents(content, source)
 
 
 def manifest_paths(paths) -> list[Path]:

@@ -1,5 +1,7 @@
 """Smarter manifests (SPEC §4): import, export, round trips, located errors and the CLI."""
 
+import copy
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -206,6 +208,22 @@ def test_a_plugin_without_a_prompt_exports_without_it_and_import_asks_for_it(app
     assert messages(plan.documents[0].errors) == ["line 11: spec.prompt: is required"]
 
 
+def test_importing_over_a_plugin_without_a_prompt_adds_one(app):
+    record = factories.plugin("no_prompt", prompt=False)
+    document = manifests.manifest(record)
+    document["spec"]["prompt"] = {"systemRole": "You help.", "model": "gpt-4.1"}
+    plan = import_text(json.dumps(document), "with-prompt.json")
+    assert [str(c) for c in plan.documents[0].changes] == [
+        "spec.prompt.provider: None -> 'openai'",
+        "spec.prompt.systemRole: None -> 'You help.'",
+        "spec.prompt.model: None -> 'gpt-4.1'",
+        "spec.prompt.temperature: None -> 0.5",
+        "spec.prompt.maxTokens: None -> 2048",
+    ]
+    db.session.expire_all()
+    assert plugin("no_prompt").plugin_prompt_plugin.model == "gpt-4.1"
+
+
 def test_find_plugin_by_name_or_locator(app):
     record = factories.plugin("harbour_tours")
     assert manifests.find_plugin("harbour_tours") is record
@@ -267,6 +285,22 @@ def test_a_manifest_is_the_whole_plugin_so_omitted_keys_take_their_defaults(app)
         "metadata.author: 'visitor-desk' -> None",
         "spec.prompt.temperature: 0.7 -> 0.5",
     ]
+
+
+def test_a_new_type_or_key_order_is_a_change_but_0_is_0_point_0(app):
+    import_files(FIXTURES / "valid" / "api-plugin.yaml")
+    original = manifests.manifest(plugin("tide_tables"))
+
+    def changed(edit) -> list[str]:
+        document = copy.deepcopy(original)
+        edit(document)
+        (planned,) = manifests.plan_import(manifests.load_documents(json.dumps(document), "edited.json")).documents
+        return [c.path for c in planned.changes]
+
+    assert changed(lambda d: d["spec"]["prompt"].update(temperature=0)) == []
+    assert changed(lambda d: d["spec"]["apiData"]["headers"][0].update(value=True)) == ["spec.apiData.headers"]
+    reordered = {"value": 3, "name": "X-Retry"}
+    assert changed(lambda d: d["spec"]["apiData"]["headers"].__setitem__(0, reordered)) == ["spec.apiData.headers"]
 
 
 def test_changing_the_kind_clears_the_data_of_the_old_plugin_class(app):
@@ -343,6 +377,10 @@ INVALID = {
     "too-long.yaml": [  # PostgreSQL would refuse the row with SQL in the error: the model says it first
         "line 5: metadata.version: is 306 characters; the limit is 255 (SPEC §1)",
         "line 11: spec.connection: is 300 characters; the limit is 255 (SPEC §1)",
+    ],
+    "json-manifest.json": [
+        "line 12: spec.selector.searchTerms: ['café', 7] is not a list of strings (SPEC §1)",
+        f"line 17: spec.prompt.temperature: 2.5 is above openai's range 0–2 ({OPENAI})",
     ],
     "duplicate-key.yaml": ["line 13: spec.prompt.model: appears twice (first on line 12); keep one"],
     "json-values.yaml": [
@@ -440,6 +478,10 @@ def test_size_limit_and_encoding_have_clear_messages(app, tmp_path):
     big.write_bytes(b"#" * (limit + 1))
     for documents in (manifests.load_documents("#" * (limit + 1), "paste"), manifests.load_path(big)):
         assert [messages(d.errors) for d in documents] == [[expected]]
+    (document,) = manifests.load_upload(io.BytesIO(b"#" * (10 * limit)), "upload.yaml")
+    assert messages(document.errors) == [f"is over {limit:,} bytes; a manifest file may be at most {limit:,} bytes (1 MiB)"]
+    (document,) = manifests.load_upload(io.BytesIO(PAIR[0].read_bytes()), "cafe.yaml")
+    assert not document.errors and document.data["metadata"]["name"] == "lighthouse_cafe"
     (document,) = manifests.load_documents(b"name: caf\xe9\n", "latin1.yaml")
     assert messages(document.errors) == ["is not UTF-8 text (byte 9 is 0xe9)"]
     (document,) = manifests.load_path(tmp_path / "gone.yaml")
