@@ -223,7 +223,11 @@ class TimestampedModel(db.Model):
         Rules take values, not instances, so bulk loaders can check rows without
         building 100,000 ORM objects, and instances check through the same code.
         """
-        return Errors()
+        errors = Errors()
+        for column in cls.__table__.columns:
+            if isinstance(column.type, sa.String):
+                validation.check_text(errors, column.key, values.get(column.key))
+        return errors
 
     def rule_values(self) -> dict:
         """What the rules read: the columns, plus any context a subclass adds."""

@@ -102,6 +102,13 @@ def check_semver(errors: Errors, value) -> None:
         errors.add("version", f"{show(value)} is not a SemVer version MAJOR.MINOR.PATCH ({SPEC}, semver.org 2.0.0)")
 
 
+def check_text(errors: Errors, field: str, value) -> None:
+    """Text PostgreSQL can store: no NUL character (SQLite would keep it, PostgreSQL refuses the row)."""
+    if isinstance(value, str) and "\x00" in value:
+        position = value.index("\x00") + 1
+        errors.add(field, f"contains a NUL character (\\x00, at position {position}), which text cannot hold")
+
+
 def check_length(errors: Errors, field: str, value, limit: int) -> None:
     """Text longer than its column holds (PostgreSQL would refuse the row; SQLite would keep it)."""
     if field not in errors and isinstance(value, str) and len(value) > limit:
