@@ -594,7 +594,8 @@ class _Planner:
         PluginMeta.clean_values(values)
         name = values["name"]
         if "name" in meta and name and validation.NAME_RE.match(name) and name != meta["name"]:
-            self.warn(("metadata", "name"), f"{show(meta['name'])} is saved as {show(name)} (names are snake_case)")
+            cleaned = f"{show(meta['name'])} is saved as {show(name)} (names are snake_case)"
+            self.warn(FIELDS[PluginMeta]["name"], cleaned)
         if not name:
             return None
         return db.session.scalar(sa.select(PluginMeta).filter_by(name=name))
@@ -788,7 +789,11 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+    if any(ch in value for ch in "\x85\u2028\u2029"):  # Unicode line breaks: only escaped text keeps them
+        style = '"'
+    else:
+        style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)

@@ -173,6 +173,23 @@ def test_stored_values_follow_the_documented_round_trip_rules(app):
     assert plugin("bundle_api").plugin_data_plugin.method == "POST"
 
 
+TRICKY_TEXT = [
+    "ends with a newline\n", "two\n\n", " leading blank\nline", "trailing blank \nline", "\ttab\n", "crlf\r\nline",
+    "next line\x85char", "line\u2028separator", "- looks like\nkey: yaml", "null", "1e3", "0x10", "~", "yes", "on",
+    "2024-01-01", "'single'", '"double"', "#hash", "a: b", "", "\n", "nul\x00byte", "<<", "é ü ß 汉字 🙂",
+]
+
+
+def test_export_keeps_any_text_exactly(app):
+    document = manifests.manifest(factories.plugin("tricky"))
+    document["spec"]["data"]["staticData"] = {text or "empty": text for text in TRICKY_TEXT}
+    import_text(json.dumps(document), "tricky.json")
+    db.session.expire_all()
+    record = plugin("tricky")
+    assert list(record.plugin_data_plugin.static_data.values()) == TRICKY_TEXT
+    assert_round_trips(record)
+
+
 def test_export_writes_the_spec_shape_in_a_fixed_order(app):
     import_files(FIXTURES / "valid" / "sql-plugin.yaml")
     document = manifests.manifest(plugin("ferry_timetable"))
@@ -381,6 +398,9 @@ INVALID = {
     "json-manifest.json": [
         "line 12: spec.selector.searchTerms: ['café', 7] is not a list of strings (SPEC §1)",
         f"line 17: spec.prompt.temperature: 2.5 is above openai's range 0–2 ({OPENAI})",
+    ],
+    "nul-character.yaml": [
+        "line 5: metadata.description: contains a NUL character (\\x00, at position 4), which text cannot hold"
     ],
     "duplicate-key.yaml": ["line 13: spec.prompt.model: appears twice (first on line 12); keep one"],
     "json-values.yaml": [
