@@ -24,6 +24,7 @@ ROLES = ("viewer", "editor", "admin")
 NAME_MAX = 255
 MODEL_MAX = 255
 SYSTEM_ROLE_MAX = 32000
+INTEGER_MAX = 2**31 - 1
 SPEC = "SPEC §1"
 
 
@@ -238,3 +239,5 @@ def check_plugin_data(errors: Errors, plugin_class, data: Mapping) -> None:
     limit = data["limit"]
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         errors.add("limit", f"{show(limit)} is not a whole number of at least 1 ({SPEC})")
+    elif limit is not None and limit > INTEGER_MAX:
+        errors.add("limit", f"{limit:,} is above the largest limit, {INTEGER_MAX:,} (an INTEGER column)")

@@ -391,9 +391,10 @@ INVALID = {
         "line 6: spec.connection: is required for api plugins (SPEC §1)",
         "line 13: spec.apiData.method: 'PATCH' is not one of GET, POST, PUT, DELETE (SPEC §1)",
     ],
-    "too-long.yaml": [  # PostgreSQL would refuse the row with SQL in the error: the model says it first
+    "too-large.yaml": [  # PostgreSQL would refuse the row with SQL in the error: the model says it first
         "line 5: metadata.version: is 306 characters; the limit is 255 (SPEC §1)",
         "line 11: spec.connection: is 300 characters; the limit is 255 (SPEC §1)",
+        "line 14: spec.sqlData.limit: 99,999,999,999 is above the largest limit, 2,147,483,647 (an INTEGER column)",
     ],
     "json-manifest.json": [
         "line 12: spec.selector.searchTerms: ['café', 7] is not a list of strings (SPEC §1)",
