@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -324,12 +325,18 @@ def _load_yaml(text: str, source: str) -> list[ManifestDocument]:
         return _broken(source, f"invalid YAML: {error.problem or error.context}", _line(error))
     except yaml.YAMLError as error:
         return _broken(source, f"invalid YAML: {error}")
+    except ValueError:
+        return _broken(source, _LONG_NUMBER)
     documents = [
         _document(source, number, value, node)
         for number, (value, node) in enumerate(zip(values, nodes), start=1)
         if value is not None  # an empty document between two "---"
     ]
     return documents or _broken(source, "holds no manifest")
+
+
+_LONG_NUMBER = f"holds a number longer than {sys.get_int_max_str_digits():,} digits, which cannot be read"
+"""Python refuses to parse such integers (a denial-of-service guard); so do we."""
 
 
 def _line(error: yaml.MarkedYAMLError) -> int | None:
@@ -342,6 +349,8 @@ def _load_json(text: str, source: str) -> list[ManifestDocument]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return _broken(source, f"invalid JSON: {error.msg}", error.lineno)
+    except ValueError:
+        return _broken(source, _LONG_NUMBER)
     try:  # JSON is YAML: its node tree gives the lines of keys
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -387,8 +396,16 @@ def _expanded_size(node, sizes: dict, open_nodes: set) -> int:
     return size
 
 
+_KEY_KINDS = {"bool": "a boolean (YAML 1.1: yes, no, on, off)", "int": "a number", "float": "a number",
+              "null": "null", "timestamp": "a date"}
+
+
 def _walk_lines(doc: ManifestDocument, node, path: tuple) -> None:
-    """Record the line of every key and item; a key written twice is an error (YAML keeps the last)."""
+    """Record the line of every key and item.
+
+    A key written twice is an error (YAML would keep the last), and so is a key YAML reads as
+    something other than text (JSON, and so the columns, have text keys only).
+    """
     if isinstance(node, yaml.MappingNode):
         seen: dict = {}
         for key_node, value_node in node.value:
@@ -400,6 +417,10 @@ def _walk_lines(doc: ManifestDocument, node, path: tuple) -> None:
                 )
             seen.setdefault(key, line)
             doc.lines.setdefault((*path, key), line)
+            kind = key_node.tag.rpartition(":")[2]
+            if isinstance(key_node, yaml.ScalarNode) and kind not in ("str", "merge"):
+                read_as = _KEY_KINDS.get(kind, f"a {kind}")
+                doc.errors.append(Problem(dotted((*path, key)), f"is read as {read_as}, not text; quote the key", line))
             _walk_lines(doc, value_node, (*path, key))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -417,24 +438,21 @@ def _json_value(doc: ManifestDocument, value, path: tuple):
     if isinstance(value, dict):
         plain = {}
         for key, item in value.items():
-            if isinstance(key, str):
+            if isinstance(key, str):  # other keys were reported with their line by _walk_lines
                 plain[key] = _json_value(doc, item, (*path, key))
-            else:
-                hint = " (YAML reads unquoted yes/no/on/off as booleans)" if isinstance(key, bool) else ""
-                doc.errors.append(doc.problem(path, f"the key {show(key)} is not a string; quote it{hint}"))
         return plain
     if isinstance(value, list):
         return [_json_value(doc, item, (*path, index)) for index, item in enumerate(value)]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    doc.errors.append(
-        doc.problem(
-            path,
-            f"holds a {type(value).__name__}; "
-            "a manifest holds only mappings, lists, strings, numbers, booleans and null",
-        )
-    )
+    held = _TAGGED.get(type(value), f"a {type(value).__name__}")
+    plain = "a manifest holds only mappings, lists, strings, numbers, booleans and null"
+    doc.errors.append(doc.problem(path, f"holds {held}; {plain}"))
     return None
+
+
+_TAGGED = {bytes: "binary data (!!binary)", set: "a set (!!set)", tuple: "ordered pairs (!!omap, !!pairs)"}
+"""What YAML's own tags build that JSON cannot hold."""
 
 
 # --- planning -----------------------------------------------------------------------------

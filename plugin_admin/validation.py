@@ -145,10 +145,15 @@ def _real(errors: Errors, field: str, value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors.add(field, f"{show(value)} is not a number")
         return None
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        errors.add(field, f"{show(value)} is too large to be a {field}")
+        return None
+    if not math.isfinite(number):
         errors.add(field, f"{show(value)} is not a finite number (NaN and infinity are refused)")
         return None
-    return float(value)
+    return number
 
 
 def check_prompt(errors: Errors, catalog: Catalog, provider, model, temperature, max_completion_tokens, system_role):

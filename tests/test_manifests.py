@@ -355,6 +355,7 @@ def test_unknown_keys_are_warnings_and_the_rest_is_imported(app):
 
 # --- invalid manifests ------------------------------------------------------------------------
 
+PLAIN = "a manifest holds only mappings, lists, strings, numbers, booleans and null"
 INVALID = {
     "syntax-error.yaml": ["line 9: invalid YAML: expected <block end>, but found '<block mapping start>'"],
     "syntax-error.json": ["line 4: invalid JSON: Expecting property name enclosed in double quotes"],
@@ -405,8 +406,10 @@ INVALID = {
     ],
     "duplicate-key.yaml": ["line 13: spec.prompt.model: appears twice (first on line 12); keep one"],
     "json-values.yaml": [
-        "line 16: spec.data.staticData: the key True is not a string; quote it (YAML reads unquoted yes/no/on/off as booleans)",
         "line 17: spec.data.staticData.ratio: nan is refused: JSON has no NaN or infinity",
+        "line 18: spec.data.staticData.on: is read as a boolean (YAML 1.1: yes, no, on, off), not text; quote the key",
+        "line 19: spec.data.staticData.blob: holds binary data (!!binary); " + PLAIN,
+        "line 20: spec.data.staticData.choices: holds a set (!!set); " + PLAIN,
     ],
     "python-tag.yaml": [
         "line 16: refused: could not determine a constructor for the tag "
@@ -509,6 +512,27 @@ def test_size_limit_and_encoding_have_clear_messages(app, tmp_path):
     assert messages(document.errors) == ["cannot be read: No such file or directory"]
     (document,) = manifests.load_documents("[" * 5000, "deep.yaml")
     assert messages(document.errors) == ["nests too deeply to be a manifest"]
+
+
+def test_numbers_too_large_for_a_float_or_for_python_are_refused(app):
+    text = (FIXTURES / "invalid" / "temperature-range.yaml").read_text()
+    (planned,) = manifests.plan_import(manifests.load_documents(text.replace("3.0", "1" + "0" * 400))).documents
+    assert messages(planned.errors) == [f"line 13: spec.prompt.temperature: 1{'0' * 76}... is too large to be a temperature"]
+    long_number = "holds a number longer than 4,300 digits, which cannot be read"
+    for huge, source in ((text.replace("3.0", "1" + "0" * 5000), "huge.yaml"), ("[1" + "0" * 5000 + "]", "huge.json")):
+        assert [messages(d.errors) for d in manifests.load_documents(huge, source)] == [[long_number]]
+
+
+def test_keys_yaml_reads_as_other_than_text_are_located(app):
+    text = "spec:\n  1: x\n  2024-01-01: y\n  ~: z\n  <<: {merged: 1}\n  !!str on: w\n  pairs: !!omap [{a: 1}]\n"
+    (document,) = manifests.load_documents(text)
+    assert messages(document.errors) == [
+        "line 2: spec.1: is read as a number, not text; quote the key",
+        "line 3: spec.2024-01-01: is read as a date, not text; quote the key",
+        "line 4: spec.~: is read as null, not text; quote the key",
+        "line 7: spec.pairs[0]: holds ordered pairs (!!omap, !!pairs); " + PLAIN,
+    ]
+    assert document.data == {"spec": {"merged": 1, "on": "w", "pairs": [None]}}
 
 
 def test_recursive_aliases_are_refused():
