@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -325,8 +324,8 @@ def _load_yaml(text: str, source: str) -> list[ManifestDocument]:
         return _broken(source, f"invalid YAML: {error.problem or error.context}", _line(error))
     except yaml.YAMLError as error:
         return _broken(source, f"invalid YAML: {error}")
-    except ValueError:
-        return _broken(source, _LONG_NUMBER)
+    except ValueError as error:
+        return _broken(source, _unreadable(error))
     documents = [
         _document(source, number, value, node)
         for number, (value, node) in enumerate(zip(values, nodes), start=1)
@@ -335,8 +334,10 @@ def _load_yaml(text: str, source: str) -> list[ManifestDocument]:
     return documents or _broken(source, "holds no manifest")
 
 
-_LONG_NUMBER = f"holds a number longer than {sys.get_int_max_str_digits():,} digits, which cannot be read"
-"""Python refuses to parse such integers (a denial-of-service guard); so do we."""
+def _unreadable(error: ValueError) -> str:
+    """A scalar YAML or JSON recognised but Python cannot build: a date such as 2024-13-45, or an
+    integer of more digits than Python parses (a denial-of-service guard)."""
+    return f"holds a value that cannot be read: {str(error).split(';')[0]}"
 
 
 def _line(error: yaml.MarkedYAMLError) -> int | None:
@@ -349,8 +350,8 @@ def _load_json(text: str, source: str) -> list[ManifestDocument]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return _broken(source, f"invalid JSON: {error.msg}", error.lineno)
-    except ValueError:
-        return _broken(source, _LONG_NUMBER)
+    except ValueError as error:
+        return _broken(source, _unreadable(error))
     try:  # JSON is YAML: its node tree gives the lines of keys
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:

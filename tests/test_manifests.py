@@ -514,13 +514,18 @@ def test_size_limit_and_encoding_have_clear_messages(app, tmp_path):
     assert messages(document.errors) == ["nests too deeply to be a manifest"]
 
 
-def test_numbers_too_large_for_a_float_or_for_python_are_refused(app):
+def test_numbers_too_large_and_impossible_dates_are_refused_with_a_message(app):
     text = (FIXTURES / "invalid" / "temperature-range.yaml").read_text()
     (planned,) = manifests.plan_import(manifests.load_documents(text.replace("3.0", "1" + "0" * 400))).documents
     assert messages(planned.errors) == [f"line 13: spec.prompt.temperature: 1{'0' * 76}... is too large to be a temperature"]
-    long_number = "holds a number longer than 4,300 digits, which cannot be read"
+    long_number = (
+        "holds a value that cannot be read: Exceeds the limit (4300 digits) for integer string conversion: "
+        "value has 5001 digits"
+    )
     for huge, source in ((text.replace("3.0", "1" + "0" * 5000), "huge.yaml"), ("[1" + "0" * 5000 + "]", "huge.json")):
         assert [messages(d.errors) for d in manifests.load_documents(huge, source)] == [[long_number]]
+    (document,) = manifests.load_documents("released: 2024-13-45\n")
+    assert messages(document.errors) == ["holds a value that cannot be read: month must be in 1..12"]
 
 
 def test_keys_yaml_reads_as_other_than_text_are_located(app):
