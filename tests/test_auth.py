@@ -9,6 +9,7 @@ def test_anonymous_requests_go_to_login_and_keep_their_destination(client, users
     response = client.get("/admin/pluginprompt/?page=1")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/admin/pluginprompt/?page%3D1"
+    assert client.head("/admin/").status_code == 302
 
 
 def test_amnesty_urls_and_static_files_need_no_login(client):
