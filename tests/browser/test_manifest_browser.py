@@ -61,7 +61,16 @@ def test_editor_pastes_a_manifest_fixes_its_error_imports_it_and_exports_it(app,
 
     page.click("text=Plugins")
     page.wait_for_url(re.compile(r"/admin/pluginmeta/"))
-    assert page.locator("td", has_text="lighthouse_cafe").count() == 1
+    row = page.locator("tr", has_text="lighthouse_cafe")
+    assert row.count() == 1
+    row.locator("input[name=rowid]").check()
+    page.click("a:text-is('With selected')")
+    with page.expect_download() as download:
+        page.click("a.dropdown-item:text-is('Export manifests')")
+    assert download.value.suggested_filename == "plugin-manifests.yaml"
+    assert Path(download.value.path()).read_text(encoding="utf-8") == manifests.export_many(
+        [manifests.find_plugin("lighthouse_cafe")]
+    )
 
 
 def test_editor_uploads_a_bundle_and_an_oversize_file_is_stopped_in_the_browser(app, users, new_context, live_server):
