@@ -144,8 +144,9 @@ class ManifestImportView(BaseView):
         if not has_role(self.role):
             return error_page(403)
         limit = request.max_content_length
+        most = f"{size_text(limit)}, the most one request may carry" if limit else "what one request may carry"
         flash(
-            f"The upload was refused: it was larger than {size_text(limit)}, the most one request may carry. "
+            f"The upload was refused: it was larger than {most}. "
             f"A manifest may be at most {manifests.MAX_MANIFEST_BYTES:,} bytes "
             f"({size_text(manifests.MAX_MANIFEST_BYTES)}); nothing was read or written.",
             "error",

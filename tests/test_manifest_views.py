@@ -232,6 +232,24 @@ def test_confirm_of_a_create_that_someone_made_meanwhile_is_refused(editor):
     assert db.session.scalar(sa.select(PluginMeta.description)) == "A plugin for tests."
 
 
+def test_a_write_racing_the_confirm_is_rolled_back_with_a_message(editor, monkeypatch):
+    previewed = preview(editor, CAFE).get_data(as_text=True)
+    plan_import = manifests.plan_import
+
+    def plan_then_race(documents):
+        plan = plan_import(documents)
+        factories.plugin("lighthouse_cafe")  # someone else's commit, after the plan matched the preview
+        return plan
+
+    monkeypatch.setattr(manifests, "plan_import", plan_then_race)
+    response = confirm(editor, previewed)
+    assert response.status_code == 200
+    assert "Nothing was imported: someone changed these plugins while the import ran." in text_of(response)
+    assert "line 5: metadata.name: a plugin named 'lighthouse_cafe' already exists" in text_of(response)
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(PluginMeta.description)).all() == ["A plugin for tests."]
+
+
 def test_confirm_with_edited_text_is_refused(editor):
     fields = confirm_fields(preview(editor, CAFE).get_data(as_text=True))
     fields["text"] = fields["text"].replace("lighthouse_cafe", "other_cafe")
