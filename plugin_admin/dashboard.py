@@ -9,8 +9,10 @@ SQL, and every process sharing the cache shows a change on its next load.
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_admin import AdminIndexView, expose
 
 from . import caching
+from .auth import check_role
 from .catalog import Catalog, get_catalog
 from .catalog_rules import RULES, bounds, first_broken_rule
 from .extensions import db
@@ -276,3 +278,16 @@ def elapsed(updated_at: datetime, now: datetime | None = None) -> str:
             n = seconds // size
             return f"{n} {unit}{'s' if n != 1 else ''} ago"
     return "just now"
+
+
+# --- the page ------------------------------------------------------------------------
+
+
+class DashboardView(AdminIndexView):
+    def _handle_view(self, name, **kwargs):
+        check_role("viewer")
+        return super()._handle_view(name, **kwargs)
+
+    @expose("/")
+    def index(self):
+        return self.render("admin/dashboard.html")
