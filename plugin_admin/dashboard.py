@@ -1,273 +1,33 @@
-"""The operator dashboard: aggregates over every record, and the page that shows them.
+"""The operator dashboard at ``/admin/``: the numbers of ``aggregates`` as charts and lists.
 
-The numbers come from six SQL statements whatever the table sizes (GROUP BY and
-LIMIT do the work in the database) and are cached as one plain dict under a key of
-``caching.DERIVED_KEYS``, which every committed change drops: a warm page issues no
-SQL, and every process sharing the cache shows a change on its next load.
+Charts are drawn on the server (HTML and inline SVG, no script, nothing from a CDN).
+Every number links to the admin list filtered the way it was counted, every record
+to its details page; the filters are looked up in the list views themselves, so a
+renamed label cannot break a link.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
+from flask import url_for
 from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 
-from . import caching
+from . import hashing
+from .aggregates import KINDS, RULE_TITLES, dashboard_stats
 from .auth import check_role
-from .catalog import Catalog, get_catalog
-from .catalog_rules import RULES, bounds, first_broken_rule
-from .extensions import db
-from .models import ElapsedSeconds, PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
+from .models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
 
-STATS_KEY = "dashboard:stats"
-caching.DERIVED_KEYS.add(STATS_KEY)
-
-SAMPLES = 5
-"""Offending records listed under each problem."""
-RECENT = 8
-"""Recently updated records listed."""
-
-PARTS = {"prompt": PluginPrompt, "selector": PluginSelector, "data": PluginData}
-KINDS = {"plugin": PluginMeta, **PARTS}
-
-
-def dashboard_stats(invalidate: bool = False) -> dict:
-    """Every number on the dashboard as a plain, picklable dict; a warm read issues no SQL."""
-    if invalidate:
-        caching.drop(STATS_KEY)
-    else:
-        stats = caching.read(STATS_KEY)
-        if stats is not None:
-            return stats
-    stats = compute_stats(get_catalog())
-    if not caching.pending_keys(db.session):  # never cache what this session has not committed
-        caching.write(STATS_KEY, stats)
-    return stats
-
-
-def compute_stats(catalog: Catalog) -> dict:
-    totals = count_totals()
-    pairs = prompt_pairs()
-    broken = first_broken_rule(catalog, ((p["provider"], p["model"]) for p in pairs))
-    failures = rule_failures(catalog, broken)
-    totals["failing_prompt"] = sum(f["count"] for f in failures)
-    return {
-        "computed_at": utcnow(),
-        "totals": totals,
-        "by_provider": by_provider(pairs),
-        "by_model": sorted(pairs, key=lambda p: (-p["count"], p["provider"], p["model"])),
-        "rule_failures": failures,
-        "failing_samples": failing_samples(broken) if failures else [],
-        "incomplete_samples": incomplete_samples() if any(totals[f"missing_{p}"] for p in PARTS) else [],
-        "recent": recently_updated(),
-        **count_distributions(catalog),
-    }
-
-
-# --- totals and breakdowns -------------------------------------------------------------
-
-
-def _lacks(part) -> sa.ColumnElement:
-    """The plugin has no record of ``part`` (an anti-join on the unique ``plugin_id``)."""
-    return ~sa.exists().where(part.plugin_id == PluginMeta.id)
-
-
-def count_totals() -> dict:
-    """Records of each kind, and plugins lacking each part, keyed by kind and ``missing_<part>``.
-
-    A part belongs to exactly one plugin (unique, required ``plugin_id``), so plugins
-    lacking one are a subtraction, not an anti-join over every plugin.
-    """
-    counts = [sa.select(sa.func.count()).select_from(model).scalar_subquery().label(kind) for kind, model in KINDS.items()]
-    totals = dict(db.session.execute(sa.select(*counts)).one()._mapping)
-    return {**totals, **{f"missing_{part}": totals["plugin"] - totals[part] for part in PARTS}}
-
-
-def temperature_buckets(catalog: Catalog) -> list[dict]:
-    """Steps of 0.1 up to the widest provider range, and the outliers either side.
-
-    A bucket holds values ``greater_than < t < smaller_than`` (``None``: unbounded),
-    the same bounds the list filters of its link use.
-    """
-    top = round(max(p.temperature_max for p in catalog.providers.values()) * 10)
-    steps = [
-        {"label": f"{k / 10:.1f}", "greater_than": (k - 0.5) / 10 if k else None, "smaller_than": (k + 0.5) / 10}
-        for k in range(top + 1)
-    ]
-    return [
-        {"label": "< 0", "greater_than": None, "smaller_than": 0.0, "outlier": True},
-        *steps,
-        {"label": f"> {top / 10:g}", "greater_than": (top + 0.5) / 10, "smaller_than": None, "outlier": True},
-    ]
-
-
-def token_buckets(catalog: Catalog) -> list[dict]:
-    """Powers of two from 256 up to the largest model output limit, and the outliers above."""
-    top = max(m.max_output_tokens for p in catalog.providers.values() for m in p.models.values())
-    buckets, high = [], 256
-    while True:
-        buckets.append({"label": _tokens(high), "greater_than": high // 2 if high > 256 else None, "smaller_than": high + 1})
-        if high >= top:
-            break
-        high *= 2
-    return [*buckets, {"label": f"> {_tokens(high)}", "greater_than": high, "smaller_than": None, "outlier": True}]
-
-
-def _tokens(n: int) -> str:
-    return f"{n // 1024}K" if n >= 1024 else str(n)
-
-
-def _bucket_counts(kind: str, column, buckets: list[dict]) -> list:
-    """One count per bucket, each a range scan of ``column``'s index (no sort of every row)."""
-    selects = []
-    for b in buckets:
-        where = [column > b["greater_than"]] if b["greater_than"] is not None else []
-        if b["smaller_than"] is not None:
-            where.append(column < b["smaller_than"])
-        selects.append(sa.select(sa.literal(kind).label("kind"), sa.literal(b["label"]).label("key"), sa.func.count()).where(*where))
-    return selects
-
-
-def count_distributions(catalog: Catalog) -> dict:
-    """Plugins by class, selectors by directive, prompts by temperature and by token limit, in one statement."""
-    temperature, tokens = temperature_buckets(catalog), token_buckets(catalog)
-    statement = sa.union_all(
-        sa.select(sa.literal("plugin_classes"), PluginMeta.plugin_class, sa.func.count()).group_by(PluginMeta.plugin_class),
-        sa.select(sa.literal("directives"), PluginSelector.directive, sa.func.count()).group_by(PluginSelector.directive),
-        *_bucket_counts("temperature", PluginPrompt.temperature, temperature),
-        *_bucket_counts("tokens", PluginPrompt.max_completion_tokens, tokens),
-    )
-    counts: dict = {"plugin_classes": {}, "directives": {}, "temperature": {}, "tokens": {}}
-    for kind, key, n in db.session.execute(statement):
-        counts[kind][key] = n
-    return {
-        "plugin_classes": _ranked(counts["plugin_classes"]),
-        "directives": _ranked(counts["directives"]),
-        "temperature": _histogram(temperature, counts["temperature"]),
-        "tokens": _histogram(tokens, counts["tokens"]),
-    }
-
-
-def _ranked(counts: dict) -> list[dict]:
-    return [{"key": k, "count": n} for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _histogram(buckets: list[dict], counts: dict) -> list[dict]:
-    """Every bucket in order, the outlier buckets only when something is in them."""
-    found = [{**b, "count": counts.get(b["label"], 0)} for b in buckets]
-    return [b for b in found if b["count"] or not b.get("outlier")]
-
-
-# --- prompts against today's catalog --------------------------------------------------
-
-RULE_TITLES = {
-    "unknown_provider": "provider not in the catalog",
-    "unknown_model": "model not in the catalog",
-    "temperature_above": "temperature above the allowed range",
-    "temperature_below": "temperature below the allowed range",
-    "tokens_above": "token limit above the model's output limit",
-    "tokens_below": "token limit below 1",
+PROMPT_COLUMNS = PluginPrompt.__table__.c
+RULE_FILTERS = {
+    "temperature_above": (PROMPT_COLUMNS.temperature, FilterGreater),
+    "temperature_below": (PROMPT_COLUMNS.temperature, FilterSmaller),
+    "tokens_above": (PROMPT_COLUMNS.max_completion_tokens, FilterGreater),
+    "tokens_below": (PROMPT_COLUMNS.max_completion_tokens, FilterSmaller),
 }
-"""The rules of ``catalog_rules.RULES``, in words."""
-
-
-def prompt_pairs() -> list[dict]:
-    """Prompts per stored (provider, model): a scan of their index."""
-    prompt = PluginPrompt.__table__
-    query = sa.select(prompt.c.provider, prompt.c.model, sa.func.count().label("count")).group_by(prompt.c.provider, prompt.c.model)
-    return [{**row._mapping} for row in db.session.execute(query)]
-
-
-def by_provider(pairs: list[dict]) -> list[dict]:
-    counts: dict = {}
-    for pair in pairs:
-        counts[pair["provider"]] = counts.get(pair["provider"], 0) + pair["count"]
-    return [{"provider": k, "count": n} for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _with_rule(broken) -> sa.Subquery:
-    prompt = PluginPrompt.__table__
-    return sa.select(*prompt.c, broken.label("rule")).subquery("checked")
-
-
-def rule_failures(catalog: Catalog, broken) -> list[dict]:
-    """Prompts breaking a rule, per (rule, provider, model), most first, with the bound they break.
-
-    Each prompt counts once, under the first rule it breaks. The grouping starts with
-    the rule so that SQLite scans the table once instead of walking the (provider,
-    model) index with a row look-up per prompt.
-    """
-    checked = _with_rule(broken)
-    query = (
-        sa.select(checked.c.rule, checked.c.provider, checked.c.model, sa.func.count().label("count"))
-        .where(checked.c.rule.is_not(None))
-        .group_by(checked.c.rule, checked.c.provider, checked.c.model)
-    )
-    found = [{**row._mapping, **_bound(catalog, row.rule, row.provider, row.model)} for row in db.session.execute(query)]
-    return sorted(found, key=lambda f: (-f["count"], RULES.index(f["rule"]), f["provider"], f["model"]))
-
-
-def _bound(catalog: Catalog, rule: str, provider: str, model: str) -> dict:
-    """The bound a rule compares with (``limit``, for the link) and what it says (``detail``)."""
-    found = bounds(catalog, provider, model)
-    if rule == "temperature_above":
-        limit = found.temperature_max
-    elif rule == "temperature_below":
-        limit = found.temperature_min
-    elif rule == "tokens_above":
-        return {"limit": found.max_tokens, "detail": f"at most {found.max_tokens:,} output tokens"}
-    else:
-        return {"limit": None, "detail": ""}
-    if found.temperature_min == found.temperature_max:
-        return {"limit": limit, "detail": f"only {limit:g} is accepted"}
-    return {"limit": limit, "detail": f"range {found.temperature_min:g}–{found.temperature_max:g}"}
-
-
-def failing_samples(broken) -> list[dict]:
-    """The newest prompts that break a catalog rule, with the first rule each breaks."""
-    checked = _with_rule(broken)
-    query = (
-        sa.select(checked.c.id, PluginMeta.name, checked.c.provider, checked.c.model, checked.c.temperature,
-                  checked.c.max_completion_tokens, checked.c.updated_at, checked.c.rule)
-        .join(PluginMeta, PluginMeta.id == checked.c.plugin_id)
-        .where(checked.c.rule.is_not(None))
-        .order_by(checked.c.id.desc())
-        .limit(SAMPLES)
-    )
-    return [{**row._mapping} for row in db.session.execute(query)]
-
-
-# --- plugins and records -------------------------------------------------------------
-
-
-def incomplete_samples() -> list[dict]:
-    """The newest plugins that lack a prompt, a selector or data, and what they lack."""
-    lacks = {name: _lacks(model) for name, model in PARTS.items()}
-    query = (
-        sa.select(PluginMeta.id, PluginMeta.name, PluginMeta.updated_at, *(c.label(f"missing_{n}") for n, c in lacks.items()))
-        .where(sa.or_(*lacks.values()))
-        .order_by(PluginMeta.id.desc())
-        .limit(SAMPLES)
-    )
-    return [
-        {"id": row.id, "name": row.name, "updated_at": row.updated_at, "missing": [n for n in PARTS if row._mapping[f"missing_{n}"]]}
-        for row in db.session.execute(query)
-    ]
-
-
-def recently_updated() -> list[dict]:
-    """The last records updated, of any kind: a LIMIT on each table's ``updated_at`` index, then merged."""
-    latest = []
-    for kind, model in KINDS.items():
-        name = PluginMeta.name if model is PluginMeta else sa.select(PluginMeta.name).where(PluginMeta.id == model.plugin_id).scalar_subquery()
-        latest.append(
-            sa.select(sa.literal(kind).label("kind"), model.id, name.label("name"), model.updated_at)
-            .order_by(model.updated_at.desc(), model.id.desc())
-            .limit(RECENT)
-            .subquery()
-        )
-    merged = sa.union_all(*(sa.select(*q.c) for q in latest)).subquery()
-    query = sa.select(merged).order_by(merged.c.updated_at.desc(), merged.c.id.desc()).limit(RECENT)
-    return [{**row._mapping} for row in db.session.execute(query)]
+"""The list filter that shows a rule's offenders, besides provider and model."""
+TOP_MODELS = 12
+"""Models charted; the rest are one click away in the prompt list."""
 
 
 def elapsed(updated_at: datetime, now: datetime | None = None) -> str:
@@ -280,14 +40,149 @@ def elapsed(updated_at: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
-# --- the page ------------------------------------------------------------------------
+def compact(n: int) -> str:
+    """A count short enough for a narrow chart column: 950, 9.5k, 95k, 1.2M."""
+    for size, suffix in ((1_000_000, "M"), (1000, "k")):
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".") + suffix if n < 10 * size else f"{n // size}{suffix}"
+    return str(n)
+
+
+class Links:
+    """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter."""
+
+    def __init__(self, admin):
+        self.views = {view.endpoint: view for view in admin._views}
+
+    def record(self, kind: str, pk: int) -> str:
+        return url_for(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
+
+    def listing(self, model, *conditions) -> str | None:
+        """The list of ``model`` with one filter per ``(column, filter class, value)`` condition."""
+        view = self.views.get(model.__name__.lower())
+        if view is None:
+            return None
+        args = {}
+        for position, (column, kind, value) in enumerate(conditions):
+            found = next((i for i, f in enumerate(view._filters or ()) if f.column is column and isinstance(f, kind)), None)
+            if found is None:
+                return None
+            args[f"flt{position}_{view.get_filter_arg(found, view._filters[found])}"] = value
+        return url_for(f"{view.endpoint}.index_view", **args)
+
+    def provider(self, provider: str) -> str | None:
+        return self.listing(PluginPrompt, (PROMPT_COLUMNS.provider, FilterEqual, provider))
+
+    def model(self, provider: str, model: str, *more) -> str | None:
+        return self.listing(
+            PluginPrompt, (PROMPT_COLUMNS.provider, FilterEqual, provider), (PROMPT_COLUMNS.model, FilterEqual, model), *more
+        )
+
+    def rule(self, failure: dict) -> str | None:
+        if failure["rule"] == "unknown_provider":
+            return self.provider(failure["provider"])
+        more = ()
+        if failure["rule"] in RULE_FILTERS:
+            column, kind = RULE_FILTERS[failure["rule"]]
+            more = ((column, kind, 1 if failure["rule"] == "tokens_below" else failure["limit"]),)
+        return self.model(failure["provider"], failure["model"], *more)
+
+    def bucket(self, column, bucket: dict) -> str | None:
+        bounds = [(column, FilterGreater, bucket["greater_than"]), (column, FilterSmaller, bucket["smaller_than"])]
+        return self.listing(PluginPrompt, *(b for b in bounds if b[2] is not None))
+
+    def temperature(self, bucket: dict) -> str | None:
+        return self.bucket(PROMPT_COLUMNS.temperature, bucket)
+
+    def tokens(self, bucket: dict) -> str | None:
+        return self.bucket(PROMPT_COLUMNS.max_completion_tokens, bucket)
+
+    def plugin_class(self, value: str) -> str | None:
+        return self.listing(PluginMeta, (PluginMeta.__table__.c.plugin_class, FilterEqual, value))
+
+    def directive(self, value: str) -> str | None:
+        return self.listing(PluginSelector, (PluginSelector.__table__.c.directive, FilterEqual, value))
+
+    def kind(self, kind: str) -> str | None:
+        return self.listing(KINDS[kind])
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart: ``share`` is its length in percent of the longest bar."""
+
+    label: str
+    count: int
+    share: float
+    url: str | None
+    title: str
+
+
+def bars(items: list[dict], label, url, title) -> list[Bar]:
+    """Bars for ``items`` (dicts with a ``count``); ``label``, ``url`` and ``title`` read one item."""
+    longest = max((item["count"] for item in items), default=0) or 1
+    return [Bar(label(i), i["count"], 100 * i["count"] / longest, url(i), title(i)) for i in items]
+
+
+def _prompts(n: int) -> str:
+    return f"{n:,} prompt{'s' if n != 1 else ''}"
+
+
+def charts(stats: dict, links: Links) -> dict[str, list[Bar]]:
+    return {
+        "providers": bars(
+            stats["by_provider"], lambda p: p["provider"], lambda p: links.provider(p["provider"]),
+            lambda p: f"{p['provider']}: {_prompts(p['count'])}",
+        ),
+        "models": bars(
+            stats["by_model"][:TOP_MODELS], lambda p: p["model"], lambda p: links.model(p["provider"], p["model"]),
+            lambda p: f"{p['provider']} {p['model']}: {_prompts(p['count'])}",
+        ),
+        "temperature": bars(
+            stats["temperature"], lambda b: b["label"], links.temperature,
+            lambda b: f"temperature {_range(b)}: {_prompts(b['count'])}",
+        ),
+        "tokens": bars(
+            stats["tokens"], lambda b: b["label"], links.tokens,
+            lambda b: f"max_completion_tokens {_range(b)}: {_prompts(b['count'])}",
+        ),
+        "plugin_classes": bars(
+            stats["plugin_classes"], lambda c: c["key"], lambda c: links.plugin_class(c["key"]),
+            lambda c: f"{c['key']} plugins: {c['count']:,}",
+        ),
+        "directives": bars(
+            stats["directives"], lambda d: d["key"], lambda d: links.directive(d["key"]),
+            lambda d: f"selectors with directive {d['key']}: {d['count']:,}",
+        ),
+    }  # fmt: skip
+
+
+def _range(bucket: dict) -> str:
+    low, high = bucket["greater_than"], bucket["smaller_than"]
+    if low is None:
+        return f"below {high:g}"
+    if high is None:
+        return f"above {low:g}"
+    return f"between {low:g} and {high:g}"
 
 
 class DashboardView(AdminIndexView):
+    """Readable by every role; the numbers come from the cache when warm (no SQL)."""
+
     def _handle_view(self, name, **kwargs):
         check_role("viewer")
         return super()._handle_view(name, **kwargs)
 
     @expose("/")
     def index(self):
-        return self.render("admin/dashboard.html")
+        stats, links = dashboard_stats(), Links(self.admin)
+        return self.render(
+            "admin/dashboard.html",
+            stats=stats,
+            links=links,
+            charts=charts(stats, links),
+            top_models=TOP_MODELS,
+            rule_titles=RULE_TITLES,
+            elapsed=elapsed,
+            compact=compact,
+        )

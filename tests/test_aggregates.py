@@ -3,12 +3,11 @@
 import json
 import pickle
 import uuid
-from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from plugin_admin import dashboard, demo
+from plugin_admin import aggregates, demo
 from plugin_admin.catalog import CATALOG_PATH, get_catalog, parse_catalog
 from plugin_admin.catalog_rules import RULES, first_broken_rule
 from plugin_admin.extensions import db
@@ -57,7 +56,7 @@ def test_totals_breakdowns_and_distributions(app):
     plugin("delta", prompt=False)
     plugin("epsilon", selector=False, data=False)
 
-    stats = dashboard.compute_stats(get_catalog())
+    stats = aggregates.compute_stats(get_catalog())
 
     assert stats["totals"] == {
         "plugin": 5, "prompt": 4, "selector": 4, "data": 4,
@@ -90,9 +89,9 @@ def test_recently_updated_lists_every_kind_newest_first(app):
     newer.plugin_prompt_plugin.temperature = 0.7
     db.session.commit()
 
-    recent = dashboard.compute_stats(get_catalog())["recent"]
+    recent = aggregates.compute_stats(get_catalog())["recent"]
 
-    assert len(recent) == dashboard.RECENT
+    assert len(recent) == aggregates.RECENT
     assert (recent[0]["kind"], recent[0]["name"], recent[0]["id"]) == ("prompt", "newer", newer.plugin_prompt_plugin.id)
     assert {r["kind"] for r in recent} == {"plugin", "prompt", "selector", "data"}
     times = [r["updated_at"] for r in recent]
@@ -101,10 +100,10 @@ def test_recently_updated_lists_every_kind_newest_first(app):
 
 
 def test_buckets_follow_the_catalog():
-    temperature = dashboard.temperature_buckets(get_catalog())
+    temperature = aggregates.temperature_buckets(get_catalog())
     assert [b["label"] for b in temperature[:3]] == ["< 0", "0.0", "0.1"]
     assert temperature[-2]["label"] == "2.0" and temperature[-1]["label"] == "> 2"
-    tokens = dashboard.token_buckets(get_catalog())
+    tokens = aggregates.token_buckets(get_catalog())
     assert [(b["label"], b["greater_than"], b["smaller_than"]) for b in tokens[:2]] == [("256", None, 257), ("512", 256, 513)]
     assert tokens[-1] == {"label": "> 128K", "greater_than": 131072, "smaller_than": None, "outlier": True}
 
@@ -112,18 +111,9 @@ def test_buckets_follow_the_catalog():
 def test_outlier_buckets_appear_when_used(app):
     raw_prompt(bare_plugin("hot"), temperature=2.5)
     raw_prompt(bare_plugin("cold"), temperature=-0.5, max_completion_tokens=200_000)
-    stats = dashboard.compute_stats(get_catalog())
+    stats = aggregates.compute_stats(get_catalog())
     assert by_label(stats["temperature"])["> 2"] == 1 and by_label(stats["temperature"])["< 0"] == 1
     assert by_label(stats["tokens"])["> 128K"] == 1
-
-
-@pytest.mark.parametrize(
-    "seconds, text",
-    [(0, "just now"), (59, "just now"), (60, "1 minute ago"), (150, "2 minutes ago"), (7200, "2 hours ago"), (90000, "1 day ago")],
-)
-def test_elapsed_reads_like_a_person(seconds, text):
-    now = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
-    assert dashboard.elapsed(now - timedelta(seconds=seconds), now) == text
 
 
 # --- today's catalog rules, in SQL ----------------------------------------------------------
@@ -141,7 +131,7 @@ def test_records_failing_todays_catalog_are_found_and_grouped(app):
     raw_prompt(bare_plugin("fine_tuned_unknown"), model="ft:gpt-9:acme::x")
     plugin("fine")
 
-    stats = dashboard.compute_stats(get_catalog())
+    stats = aggregates.compute_stats(get_catalog())
 
     found = {(f["rule"], f["provider"], f["model"]): (f["count"], f["limit"], f["detail"]) for f in stats["rule_failures"]}
     assert found == {
@@ -156,7 +146,7 @@ def test_records_failing_todays_catalog_are_found_and_grouped(app):
     }
     assert stats["totals"]["failing_prompt"] == 8
     samples = stats["failing_samples"]
-    assert len(samples) == dashboard.SAMPLES
+    assert len(samples) == aggregates.SAMPLES
     assert [s["name"] for s in samples] == ["fine_tuned_unknown", "fine_tuned_long", "zero_tokens", "long_turbo", "warm_o3"]
     assert samples[0]["rule"] == "unknown_model" and samples[3]["rule"] == "tokens_above"
 
@@ -164,7 +154,7 @@ def test_records_failing_todays_catalog_are_found_and_grouped(app):
 def test_a_model_the_catalog_no_longer_lists_is_reported(app):
     plugin("turbo", prompt={"model": "gpt-3.5-turbo", "max_completion_tokens": 1000})
     plugin("mini")
-    stats = dashboard.compute_stats(catalog_without("openai", "gpt-3.5-turbo"))
+    stats = aggregates.compute_stats(catalog_without("openai", "gpt-3.5-turbo"))
     assert [(f["rule"], f["model"], f["count"]) for f in stats["rule_failures"]] == [("unknown_model", "gpt-3.5-turbo", 1)]
     assert [s["name"] for s in stats["failing_samples"]] == ["turbo"]
 
@@ -200,7 +190,7 @@ def test_sql_rules_agree_with_the_validation_rules(app):
         errors = Errors()
         check_prompt(errors, get_catalog(), provider, model, temperature, tokens, "You are a test assistant.")
         assert RULE_FIELDS.get(broken) == _first_field(errors), (provider, model, temperature, tokens, dict(errors))
-    assert set(RULE_FIELDS) == set(RULES) == set(dashboard.RULE_TITLES)
+    assert set(RULE_FIELDS) == set(RULES) == set(aggregates.RULE_TITLES)
 
 
 # --- caching ------------------------------------------------------------------------
@@ -208,46 +198,46 @@ def test_sql_rules_agree_with_the_validation_rules(app):
 
 def test_stats_are_plain_and_picklable(app):
     plugin("alpha")
-    stats = dashboard.dashboard_stats()
+    stats = aggregates.dashboard_stats()
     assert pickle.loads(pickle.dumps(stats)) == stats
 
 
 def test_warm_dashboard_issues_no_sql(app, queries):
     plugin("alpha")
-    dashboard.dashboard_stats()
+    aggregates.dashboard_stats()
     db.session.remove()
     with queries:
-        stats = dashboard.dashboard_stats()
+        stats = aggregates.dashboard_stats()
     assert queries.count == 0
     assert stats["totals"]["plugin"] == 1
 
 
 def test_committed_changes_are_shown_on_the_next_read(app):
     record = plugin("alpha")
-    assert dashboard.dashboard_stats()["by_provider"] == [{"provider": "openai", "count": 1}]
+    assert aggregates.dashboard_stats()["by_provider"] == [{"provider": "openai", "count": 1}]
 
     record.plugin_prompt_plugin.provider = "anthropic"
     record.plugin_prompt_plugin.model = "claude-haiku-4-5"
     db.session.commit()
-    assert dashboard.dashboard_stats()["by_provider"] == [{"provider": "anthropic", "count": 1}]
+    assert aggregates.dashboard_stats()["by_provider"] == [{"provider": "anthropic", "count": 1}]
 
     demo.seed(3)  # bulk inserts, past the ORM
-    assert dashboard.dashboard_stats()["totals"]["plugin"] == 4
+    assert aggregates.dashboard_stats()["totals"]["plugin"] == 4
 
     db.session.delete(record)
     db.session.commit()
-    assert dashboard.dashboard_stats()["totals"]["plugin"] == 3
+    assert aggregates.dashboard_stats()["totals"]["plugin"] == 3
 
 
 def test_uncommitted_changes_are_never_cached(app, queries):
     record = plugin("alpha")
-    dashboard.dashboard_stats()
+    aggregates.dashboard_stats()
     record.plugin_prompt_plugin.temperature = 1.5
     db.session.flush()
-    assert by_label(dashboard.dashboard_stats(invalidate=True)["temperature"])["1.5"] == 1  # computed with the flush ...
+    assert by_label(aggregates.dashboard_stats(invalidate=True)["temperature"])["1.5"] == 1  # computed with the flush ...
     db.session.rollback()
     with queries:
-        assert by_label(dashboard.dashboard_stats()["temperature"])["0.5"] == 1  # ... nobody caches it
+        assert by_label(aggregates.dashboard_stats()["temperature"])["0.5"] == 1  # ... nobody caches it
     assert queries.count > 0
 
 
@@ -257,7 +247,7 @@ def test_a_change_committed_by_another_process_clears_the_shared_cache(make_app,
     with reader.app_context():
         empty_tables()
         plugin("alpha")
-        assert dashboard.dashboard_stats()["totals"]["plugin"] == 1
+        assert aggregates.dashboard_stats()["totals"]["plugin"] == 1
         db.session.remove()
     with writer.app_context():
         plugin("beta")
@@ -265,14 +255,14 @@ def test_a_change_committed_by_another_process_clears_the_shared_cache(make_app,
     with reader.app_context():
         counter = QueryCounter(db.engine)
         with counter:
-            assert dashboard.dashboard_stats()["totals"]["plugin"] == 2
+            assert aggregates.dashboard_stats()["totals"]["plugin"] == 2
         assert counter.count > 0
         empty_tables()
 
 
 def _cold_statements(queries) -> int:
     with queries:
-        dashboard.dashboard_stats(invalidate=True)
+        aggregates.dashboard_stats(invalidate=True)
     return queries.count
 
 
