@@ -11,25 +11,14 @@ from plugin_admin import aggregates, demo
 from plugin_admin.catalog import CATALOG_PATH, get_catalog, parse_catalog
 from plugin_admin.catalog_rules import RULES, first_broken_rule
 from plugin_admin.extensions import db
-from plugin_admin.models import PluginMeta, PluginPrompt, utcnow
+from plugin_admin.models import PluginPrompt
 from plugin_admin.validation import Errors, check_prompt
 
 from .conftest import QueryCounter, empty_tables
-from .factories import plugin
+from .factories import plugin, raw_prompt
 
 COLD_STATEMENTS = 7
 """What a cold dashboard costs at most, whatever the number of records."""
-
-
-def raw_prompt(plugin_id: int, **values) -> None:
-    """A prompt written past the write gate: what an older catalog let through."""
-    now = utcnow()
-    row = dict(
-        plugin_id=plugin_id, provider="openai", model="gpt-4o-mini", temperature=0.5, max_completion_tokens=2048,
-        system_role="You are a test assistant.", created_at=now, updated_at=now, row_version=1,
-    )  # fmt: skip
-    db.session.execute(PluginPrompt.__table__.insert(), [{**row, **values}])
-    db.session.commit()
 
 
 def bare_plugin(name: str) -> int:
