@@ -8,6 +8,7 @@ they were opened with, so a save on a stale form is refused instead of overwriti
 """
 
 import logging
+from datetime import datetime, timezone
 
 from flask import abort, flash, request, url_for
 from flask_admin import Admin
@@ -15,13 +16,15 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
+from flask_admin.form import JSONField
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import inspect
 from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import FloatField, HiddenField, PasswordField, SelectField
+from wtforms import FloatField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from . import validation
@@ -57,6 +60,24 @@ class NewPasswordField(NotWritten, PasswordField):
     """A password to hash into ``password_hash``; never stored as given."""
 
 
+class CommaListField(StringField):
+    """A list of strings typed as ``a, b, c``."""
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = [part.strip() for part in valuelist[0].split(",") if part.strip()]
+
+
+class JSONListField(JSONField):
+    """JSON for list-valued columns: empty shows as ``[]`` (Flask-Admin's JSONField shows ``{}``)."""
+
+    def _value(self):
+        return super()._value() if self.raw_data or self.data else "[]"
+
+
 class HashedAjaxLoader(QueryAjaxModelLoader):
     """Flask-Admin's ajax lookup, speaking hashed ids both ways."""
 
@@ -69,6 +90,10 @@ class HashedAjaxLoader(QueryAjaxModelLoader):
 
     def get_list(self, term, offset=0, limit=AJAX_LIMIT):
         return super().get_list(term or "", max(offset or 0, 0), min(max(limit or AJAX_LIMIT, 1), AJAX_LIMIT))
+
+
+def utc_text(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def sync_foreign_keys(record) -> None:
@@ -113,6 +138,8 @@ class SecureModelView(ModelView):
     column_display_pk = False
     form_excluded_columns = ("created_at", "updated_at", "row_version")
     column_details_exclude_list = ("row_version",)
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     details_template = "admin/record_details.html"
     form_selects: dict[str, list[SelectChoice]] = {}
     """Fields chosen from a fixed list: plain selects (Flask-Admin's Select2Field trips WTForms 3.3 deprecations)."""
@@ -343,6 +370,8 @@ class PluginMetaView(SecureModelView):
         for key in ("plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin")
     }
     form_selects = {"plugin_class": choices(validation.PLUGIN_CLASSES)}
+    form_overrides = {"tags": CommaListField, "annotations": JSONListField}
+    form_args = {"annotations": {"description": 'A JSON list of one-key mappings, e.g. [{"team": "weather"}].'}}
     form_excluded_columns = (
         *SecureModelView.form_excluded_columns, "plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin"
     )
@@ -365,6 +394,8 @@ class PluginSelectorView(PluginPartView):
     column_filters = ("directive", *PluginPartView.column_filters, *updated_filters(PluginSelector))
     form_columns = ("plugin", "directive", "search_terms")
     form_selects = {"directive": choices(validation.DIRECTIVES)}
+    form_overrides = {"search_terms": CommaListField}
+    form_args = {"search_terms": {"description": "Comma-separated; required for search_terms, empty otherwise."}}
 
 
 class PluginPromptView(PluginPartView):
@@ -453,6 +484,7 @@ class PluginDataView(PluginPartView):
         "url_params", "headers", "body", "parameters", "test_values", "limit",
     )
     form_selects = {"method": choices(("", *validation.HTTP_METHODS), {"": "—"})}
+    form_overrides = {"parameters": JSONListField, "test_values": JSONListField}
 
 
 class UserView(SecureModelView):

@@ -76,7 +76,7 @@ def test_logout_is_post_only_and_ends_the_session(client, auth):
 
 def test_session_cookie_is_httponly_and_samesite(client, auth):
     response = auth.login("viewer")
-    cookie = response.headers["Set-Cookie"]
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
