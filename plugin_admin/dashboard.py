@@ -8,6 +8,9 @@ renamed label cannot break a link.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+
+from urllib.parse import urlencode
 
 from flask import url_for
 from flask_admin import AdminIndexView, expose
@@ -48,14 +51,33 @@ def compact(n: int) -> str:
     return str(n)
 
 
+@cache
+def filter_arg(view, column, kind) -> str | None:
+    """The URL name of ``view``'s filter of class ``kind`` on ``column`` (views live as long as the app)."""
+    for index, found in enumerate(view._filters or ()):
+        if found.column is column and isinstance(found, kind):
+            return view.get_filter_arg(index, found)
+    return None
+
+
 class Links:
-    """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter."""
+    """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter.
+
+    Each endpoint's URL is built once per page and the query appended: a page has a
+    hundred links, and ``url_for`` is the slow part of making one.
+    """
 
     def __init__(self, admin):
         self.views = {view.endpoint: view for view in admin._views}
+        self.bases: dict[str, str] = {}
+
+    def _url(self, endpoint: str, **args) -> str:
+        if endpoint not in self.bases:
+            self.bases[endpoint] = url_for(endpoint)
+        return f"{self.bases[endpoint]}?{urlencode(args)}" if args else self.bases[endpoint]
 
     def record(self, kind: str, pk: int) -> str:
-        return url_for(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
+        return self._url(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
 
     def listing(self, model, *conditions) -> str | None:
         """The list of ``model`` with one filter per ``(column, filter class, value)`` condition."""
@@ -64,11 +86,11 @@ class Links:
             return None
         args = {}
         for position, (column, kind, value) in enumerate(conditions):
-            found = next((i for i, f in enumerate(view._filters or ()) if f.column is column and isinstance(f, kind)), None)
-            if found is None:
+            name = filter_arg(view, column, kind)
+            if name is None:
                 return None
-            args[f"flt{position}_{view.get_filter_arg(found, view._filters[found])}"] = value
-        return url_for(f"{view.endpoint}.index_view", **args)
+            args[f"flt{position}_{name}"] = value
+        return self._url(f"{view.endpoint}.index_view", **args)
 
     def provider(self, provider: str) -> str | None:
         return self.listing(PluginPrompt, (PROMPT_COLUMNS.provider, FilterEqual, provider))
