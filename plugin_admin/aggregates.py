@@ -43,18 +43,19 @@ def dashboard_stats(invalidate: bool = False) -> dict:
 
 def compute_stats(catalog: Catalog) -> dict:
     totals = count_totals()
-    pairs = prompt_pairs()
-    broken = first_broken_rule(catalog, ((p["provider"], p["model"]) for p in pairs))
+    pairs = sorted(prompt_pairs(), key=lambda p: (-p["count"], p["provider"], p["model"]))
+    broken = first_broken_rule(catalog, ((p["provider"], p["model"]) for p in pairs))  # the commonest branch first
     failures = rule_failures(catalog, broken)
     totals["failing_prompt"] = sum(f["count"] for f in failures)
+    lacking = [part for part in PARTS if totals[f"missing_{part}"]]
     return {
         "computed_at": utcnow(),
         "totals": totals,
         "by_provider": by_provider(pairs),
-        "by_model": sorted(pairs, key=lambda p: (-p["count"], p["provider"], p["model"])),
+        "by_model": pairs,
         "rule_failures": failures,
         "failing_samples": failing_samples(broken) if failures else [],
-        "incomplete_samples": incomplete_samples() if any(totals[f"missing_{p}"] for p in PARTS) else [],
+        "incomplete_samples": incomplete_samples(lacking) if lacking else [],
         "recent": recently_updated(),
         **count_distributions(catalog),
     }
@@ -236,17 +237,25 @@ def failing_samples(broken) -> list[dict]:
 # --- plugins and records -------------------------------------------------------------
 
 
-def incomplete_samples() -> list[dict]:
-    """The newest plugins that lack a prompt, a selector or data, and what they lack."""
-    lacks = {name: _lacks(model) for name, model in PARTS.items()}
-    query = (
-        sa.select(PluginMeta.id, PluginMeta.name, PluginMeta.updated_at, *(c.label(f"missing_{n}") for n, c in lacks.items()))
-        .where(sa.or_(*lacks.values()))
-        .order_by(PluginMeta.id.desc())
-        .limit(SAMPLES)
+def incomplete_samples(parts: list[str]) -> list[dict]:
+    """The newest plugins that lack one of ``parts`` (a prompt, a selector, data), and what they lack.
+
+    Each part's newest lacking plugins come from an anti-join walking the primary key
+    down and stopping at the limit; only those few plugins are then joined to all parts.
+    (A single ``WHERE NOT EXISTS … OR NOT EXISTS …`` makes PostgreSQL hash every part table.)
+    """
+    candidates = sa.union_all(
+        *(
+            sa.select(PluginMeta.id).where(_lacks(PARTS[part])).order_by(PluginMeta.id.desc()).limit(SAMPLES).subquery().select()
+            for part in parts
+        )
     )
+    joined = sa.select(PluginMeta.id, PluginMeta.name, PluginMeta.updated_at).select_from(PluginMeta)
+    for part, model in PARTS.items():
+        joined = joined.outerjoin(model, model.plugin_id == PluginMeta.id).add_columns(model.id.is_(None).label(f"missing_{part}"))
+    query = joined.where(PluginMeta.id.in_(candidates)).order_by(PluginMeta.id.desc()).limit(SAMPLES)
     return [
-        {"id": row.id, "name": row.name, "updated_at": row.updated_at, "missing": [n for n in PARTS if row._mapping[f"missing_{n}"]]}
+        {"id": row.id, "name": row.name, "updated_at": row.updated_at, "missing": [p for p in PARTS if row._mapping[f"missing_{p}"]]}
         for row in db.session.execute(query)
     ]
 
