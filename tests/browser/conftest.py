@@ -8,7 +8,13 @@ import pytest
 from tests.browser.server import browser_problem, chromium, live_server as serve
 from tests.conftest import IN_CI
 
-pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/browser/ carries the ``browser`` marker (``-m "not browser"`` leaves it out)."""
+    for item in items:
+        if "/tests/browser/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

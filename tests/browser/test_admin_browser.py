@@ -153,3 +153,31 @@ def test_two_people_edit_the_same_prompt(app, users, new_context, live_server):
     assert "Temperature: 0.1 → 0.9" in message
     db.session.expire_all()
     assert db.session.get(PluginPrompt, prompt.id).temperature == 0.9
+
+
+def test_admin_deletes_with_confirmation_under_the_strict_csp(app, users, new_context, live_server):
+    """Flask-Admin's inline onclick handlers are blocked by the CSP; admin.js re-attaches them."""
+    from plugin_admin.models import PluginMeta
+
+    for name in ("alpha_plugin", "beta_plugin", "gamma_plugin"):
+        factories.plugin(name)
+    page = new_context().new_page()
+    page.goto("/admin/pluginmeta/")
+    log_in(page, live_server, "admin", PASSWORD)
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("tr", has_text="alpha_plugin").locator("form[action*='/delete/'] button").click()
+    page.wait_for_timeout(300)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginMeta)) == 3  # dismissed: kept
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("tr", has_text="alpha_plugin").locator("form[action*='/delete/'] button").click()
+    page.wait_for_selector("text=Record was successfully deleted.")
+
+    page.locator("tr", has_text="beta_plugin").locator("input[name=rowid]").check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("a:text-is('With selected')")
+    page.click("a.dropdown-item:text-is('Delete')")
+    page.wait_for_selector("text=Record was successfully deleted.")
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(PluginMeta.name)).all() == ["gamma_plugin"]
