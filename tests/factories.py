@@ -1,7 +1,7 @@
 """Small builders for valid records; tests override only what they are about."""
 
 from plugin_admin.extensions import db
-from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector
+from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
 
 
 def plugin(name="test_plugin", *, prompt=True, selector=True, data=True, commit=True, **fields):
@@ -17,3 +17,14 @@ def plugin(name="test_plugin", *, prompt=True, selector=True, data=True, commit=
     if commit:
         db.session.commit()
     return record
+
+
+def raw_prompt(plugin_id: int, **values) -> None:
+    """A prompt written past the write gate: what an older catalog let through."""
+    now = utcnow()
+    row = dict(
+        plugin_id=plugin_id, provider="openai", model="gpt-4o-mini", temperature=0.5, max_completion_tokens=2048,
+        system_role="You are a test assistant.", created_at=now, updated_at=now, row_version=1,
+    )  # fmt: skip
+    db.session.execute(PluginPrompt.__table__.insert(), [{**row, **values}])
+    db.session.commit()
