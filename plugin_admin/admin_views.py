@@ -16,6 +16,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
 from flask_admin.model import typefmt
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
 from markupsafe import Markup
 from sqlalchemy import inspect
@@ -39,6 +40,7 @@ from .admin_forms import (
 from .auth import check_role, has_role
 from .catalog import get_catalog
 from .extensions import db
+from .manifest_views import ManifestExports, ManifestImportView
 from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
 from .security import csp_nonce
 from .validation import ValidationError
@@ -300,7 +302,11 @@ def _plugin_link(view, context, model, name):
 PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin name…", "minimum_input_length": 1}}
 
 
-class PluginMetaView(SecureModelView):
+class PluginMetaView(ManifestExports, SecureModelView):
+    details_template = "admin/plugin_details.html"
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-download", ".manifest_view", title="Export manifest (YAML)")
+    ]
     column_list = ("name", "plugin_class", "version", "author", "updated_at")
     column_searchable_list = ("name", "description", "author")
     column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
@@ -428,4 +434,5 @@ def init_admin(app) -> Admin:
     admin.add_view(PluginPromptView(PluginPrompt, session, name="Prompts", endpoint="pluginprompt"))
     admin.add_view(PluginDataView(PluginData, session, name="Plugin data", endpoint="plugindata"))
     admin.add_view(UserView(User, session, name="Users", endpoint="user"))
+    admin.add_view(ManifestImportView(name="Import manifest", endpoint="manifests"))
     return admin

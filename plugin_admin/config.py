@@ -47,6 +47,8 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
+        # A pasted manifest (up to 1 MiB) is one form field; Flask's default allows 500 kB.
+        self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
         self.WTF_CSRF_TIME_LIMIT = None
         self.FLASK_ADMIN_SWATCH = "cerulean"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -1,14 +1,15 @@
 """Shareable record links: ``/l/<record_locator>`` and ``/l/<record_locator>.json`` (SPEC §2, §5).
 
 Anonymous visitors pass through the login gate (``auth.require_login``) and come back
-here. ``/l/<plugin locator>.yaml`` (the plugin's manifest) is served by ``manifests.py``
-on its own route, resolving the locator with ``resolve`` below.
+here. ``/l/<plugin locator>.yaml`` is the plugin's manifest; other records have none (404).
 """
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, url_for
 
+from . import manifests
 from .auth import check_role
-from .models import TimestampedModel
+from .manifest_views import CONTENT_TYPES
+from .models import PluginMeta, TimestampedModel
 
 bp = Blueprint("locators", __name__)
 
@@ -42,3 +43,8 @@ def follow(locator):
 @bp.get("/l/<locator>.json")
 def as_json(locator):
     return jsonify(resolve(locator).to_json())
+
+
+@bp.get("/l/<locator>.yaml")
+def as_yaml(locator):
+    return Response(manifests.export_plugin(resolve(locator, PluginMeta)), content_type=CONTENT_TYPES["yaml"])

@@ -83,10 +83,34 @@
     update();
   }
 
+  // Import page: a file or paste over the manifest limit is stopped before it is sent,
+  // so the text stays in the box and the message says why.
+  function bindSizeGuards() {
+    document.querySelectorAll("form[data-size-guard]").forEach(function (form) {
+      var status = form.querySelector("[data-size-status]");
+      form.addEventListener("submit", function (event) {
+        var over = [];
+        form.querySelectorAll("[data-max-bytes]").forEach(function (field) {
+          var max = Number(field.getAttribute("data-max-bytes"));
+          var size = field.files
+            ? Array.prototype.reduce.call(field.files, function (sum, file) { return sum + file.size; }, 0)
+            : new Blob([field.value]).size;
+          if (size > max) {
+            over.push((field.files ? "The file" : "The pasted text") + " is " + size.toLocaleString("en-US") +
+              " bytes; a manifest may be at most " + max.toLocaleString("en-US") + " bytes.");
+          }
+        });
+        if (status) status.textContent = over.join(" ");
+        if (over.length) event.preventDefault();
+      });
+    });
+  }
+
   function start() {
     rebindInlineHandlers();
     bindCopyButtons();
     bindCatalog();
+    bindSizeGuards();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
