@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from .config import Config
+from . import sql_statements
 from .extensions import cache, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli, health, models  # noqa: F401 - models register their mappers
 
     app.register_blueprint(health.bp)
+    sql_statements.init_app(app)
     cli.register(app)
     return app
 
