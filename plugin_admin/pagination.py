@@ -1,0 +1,93 @@
+"""Pages of large lists that cost the same on page 5,000 as on page 1.
+
+Totals are counted once per (query, generation) and cached; the generation is a
+token that any committed change drops (it is one of ``caching.DERIVED_KEYS``), so
+every process counts afresh after a write. Rows come in two short steps: the ids of
+the page, walked on the sort index (a page past the middle is walked from the other
+end, in reverse order, and flipped back), then the full rows of those ids only.
+"""
+
+import hashlib
+import uuid
+
+import sqlalchemy as sa
+
+from . import caching
+
+PAGE_SIZE = 20
+GENERATION_KEY = "lists:generation"
+caching.DERIVED_KEYS.add(GENERATION_KEY)
+
+
+def generation() -> str:
+    """The current list generation, created when missing before anything is counted under it."""
+    token = caching.read(GENERATION_KEY)
+    if token is None:
+        caching.add(GENERATION_KEY, uuid.uuid4().hex)
+        # Set before counting: a commit landing during the count drops this token, and
+        # the count cached under it is never read.
+        token = caching.read(GENERATION_KEY) or uuid.uuid4().hex  # cache down: a key never read again
+    return token
+
+
+def _statement_key(session, stmt) -> str:
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    text = f"{compiled}|{sorted(compiled.params.items(), key=lambda item: item[0])!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def count(session, stmt: sa.Select, model) -> int:
+    """How many ``model`` rows ``stmt`` selects; cached until the next committed change."""
+    ids = stmt.with_only_columns(model.id, maintain_column_froms=True).order_by(None).subquery()
+    count_stmt = sa.select(sa.func.count()).select_from(ids)
+    if caching.pending_keys(session):  # uncommitted changes: count them, share nothing
+        return session.scalar(count_stmt)
+    generation_token = generation()
+    key = f"lists:count:{generation_token}:{_statement_key(session, count_stmt)}"
+    total = caching.read(key)
+    if total is None:
+        total = session.scalar(count_stmt)
+        caching.write(key, total)
+    return total
+
+
+def sort_keys(model, sort, descending: bool) -> list:
+    """``sort`` then the primary key, in one direction: a total order, stable across ties."""
+    columns = [c for c in (sort, model.id) if c is not None]
+    return [c.desc() if descending else c.asc() for c in columns]
+
+
+def page_ids(session, stmt: sa.Select, model, sort, descending: bool, page: int, total: int,
+             page_size: int = PAGE_SIZE) -> list:
+    """The primary keys on ``page`` (from 0) of ``stmt`` in sort order, given the ``total``."""
+    offset = page * page_size
+    size = min(page_size, total - offset)
+    if page < 0 or size <= 0:
+        return []
+    from_end = total - offset - size
+    reverse = from_end < offset
+    ids_stmt = (
+        stmt.with_only_columns(model.id, maintain_column_froms=True)
+        .order_by(None)
+        .order_by(*sort_keys(model, sort, descending != reverse))
+        .offset(from_end if reverse else offset)
+        .limit(size)
+    )
+    ids = list(session.scalars(ids_stmt))
+    return ids[::-1] if reverse else ids
+
+
+def rows_by_id(session, model, ids: list, options=()) -> list:
+    """The records of ``ids``, in that order, loaded with ``options`` (eager loads) in one query."""
+    if not ids:
+        return []
+    found = {r.id: r for r in session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def fetch(session, stmt: sa.Select, model, sort=None, descending: bool = True, page: int = 0,
+          page_size: int = PAGE_SIZE, options=()) -> tuple[int, list]:
+    """``(total, records on page)`` of ``stmt`` (filters and joins, no ordering) in sort order."""
+    total = count(session, stmt, model)
+    ids = page_ids(session, stmt, model, sort, descending, page, total, page_size)
+    return total, rows_by_id(session, model, ids, options)
