@@ -185,3 +185,24 @@ class QueryCounter:
 @pytest.fixture
 def queries(app):
     return QueryCounter(db.engine)
+
+
+@pytest.fixture
+def live_server(database_uri):
+    """Start ``gunicorn -w N app:app`` on this pass's database: ``live_server(workers=2, **env)``.
+
+    Every server started is stopped at the end of the test, pass or fail.
+    """
+    from .live import LiveServer
+
+    started = []
+
+    def start(workers=2, **env):
+        settings = {"DATABASE_URL": database_uri, "SECRET_KEY": "live-test-secret", **env}
+        server = LiveServer(settings, workers=workers).__enter__()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
