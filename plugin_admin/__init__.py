@@ -30,10 +30,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         _tune_sqlite(db.engine)
 
-    from . import cli, health, models  # noqa: F401 - models register their mappers
+    from . import cli, health, locators, models  # noqa: F401 - models register their mappers
+    from .admin_views import init_admin
+    from .auth import init_auth
+    from .security import init_security
 
+    init_security(app)
+    init_auth(app)
     app.register_blueprint(health.bp)
     sql_statements.init_app(app)
+    app.register_blueprint(locators.bp)
+    init_admin(app)
     cli.register(app)
     return app
 

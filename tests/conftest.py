@@ -206,3 +206,49 @@ def live_server(database_uri):
     yield start
     for server in started:
         server.stop()
+
+
+# --- logins for the admin UI -------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+ROLES = ("viewer", "editor", "admin")
+
+
+@pytest.fixture
+def users(app):
+    """One login per role, named after it (``viewer``, ``editor``, ``admin``), password ``PASSWORD``."""
+    from plugin_admin.cli import save_user
+
+    return {role: save_user(role, role, PASSWORD) for role in ROLES}
+
+
+def csrf_token(client, path="/login") -> str:
+    """The CSRF token of the form at ``path``, as a browser would read it (CSRF stays enabled in tests)."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert found, f"no csrf_token in the page at {path}"
+    return found.group(1)
+
+
+class AuthActions:
+    """``auth.login(role)`` / ``auth.logout()`` through the real login form, flaskr style."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, role="editor", password=PASSWORD):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"username": role, "password": password, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/admin/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client, users):
+    return AuthActions(client)

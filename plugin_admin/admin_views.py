@@ -1,0 +1,468 @@
+"""Flask-Admin views: hashed ids in every URL and form, role checks, validation from the models.
+
+No integer id reaches a browser: ``get_pk_value`` hands out hashed ids and every way
+back in (``get_one``, bulk actions, the ajax lookup) decodes them; anything that does
+not decode finds nothing. Saving goes through the model layer's write gate; its
+``ValidationError`` lands under the form's fields. Edits carry the ``row_version``
+they were opened with, so a save on a stale form is refused instead of overwriting.
+"""
+
+import logging
+
+from flask import abort, flash, request, url_for
+from flask_admin import Admin
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
+from flask_admin.theme import Bootstrap4Theme
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import inspect
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from . import validation
+from .auth import check_role, has_role
+from .catalog import get_catalog
+from .extensions import db
+from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
+from .security import csp_nonce
+from .validation import ValidationError
+
+log = logging.getLogger(__name__)
+
+AJAX_LIMIT = 20
+"""Most suggestions one ajax lookup returns, whatever the request asks for."""
+
+
+class AdminForm(FlaskForm):
+    """Flask-WTF forms: their ``csrf_token`` is the one CSRFProtect checks on every POST."""
+
+
+class OpenedVersionField(HiddenField):
+    """The ``row_version`` an edit form was opened with; read by the view, never written to the record."""
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+class HashedAjaxLoader(QueryAjaxModelLoader):
+    """Flask-Admin's ajax lookup, speaking hashed ids both ways."""
+
+    def format(self, model):
+        return (model.hashed_id, str(model)) if model is not None else None
+
+    def get_one(self, pk):
+        pk = self.model.id_from_hashed_id(pk)
+        return super().get_one(pk) if pk is not None else None
+
+    def get_list(self, term, offset=0, limit=AJAX_LIMIT):
+        return super().get_list(term or "", max(offset or 0, 0), min(max(limit or AJAX_LIMIT, 1), AJAX_LIMIT))
+
+
+def choices(values, labels=None) -> list[SelectChoice]:
+    return [SelectChoice(v, (labels or {}).get(v, v)) for v in values]
+
+
+def shown(value) -> str:
+    return str(value) if isinstance(value, TimestampedModel) else validation.show(value)
+
+
+class SecureModelView(ModelView):
+    """The base of every model view: hashed ids, roles, clean saves, optimistic locking."""
+
+    form_base_class = AdminForm
+    read_role = "viewer"
+    write_role = "editor"
+    delete_role = "admin"
+    can_view_details = True
+    can_export = True
+    export_types = ["csv"]
+    export_max_rows = 10_000
+    page_size = 20
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    named_filter_urls = True
+    column_default_sort = ("updated_at", True)
+    column_display_pk = False
+    form_excluded_columns = ("created_at", "updated_at", "row_version")
+    column_details_exclude_list = ("row_version",)
+    details_template = "admin/record_details.html"
+    form_selects: dict[str, list[SelectChoice]] = {}
+    """Fields chosen from a fixed list: plain selects (Flask-Admin's Select2Field trips WTForms 3.3 deprecations)."""
+
+    def __init__(self, *args, **kwargs):
+        self.form_overrides = {**(self.form_overrides or {}), **{name: SelectField for name in self.form_selects}}
+        self.form_args = {**(self.form_args or {}), **{n: {"choices": c} for n, c in self.form_selects.items()}}
+        super().__init__(*args, **kwargs)
+
+    # --- roles, checked server-side before any view runs ---------------------------------
+
+    @property
+    def can_create(self):
+        return has_role(self.write_role)
+
+    @property
+    def can_edit(self):
+        return has_role(self.write_role)
+
+    @property
+    def can_delete(self):
+        return has_role(self.delete_role)
+
+    def is_accessible(self):
+        """Hides the view from the menu of roles that may not read it."""
+        return has_role(self.read_role)
+
+    def inaccessible_callback(self, name, **kwargs):
+        abort(403)
+
+    def view_role(self, name: str) -> str:
+        """The role a view (by method name) needs; bulk actions need their action's role."""
+        if name == "action_view":
+            return self.action_role(request.form.get("action", ""))
+        if name == "delete_view":
+            return self.delete_role
+        if name in ("create_view", "edit_view", "ajax_update", "ajax_lookup"):
+            return self.write_role
+        return self.read_role
+
+    def action_role(self, name: str) -> str:
+        return self.delete_role if name == "delete" else self.write_role
+
+    def is_action_allowed(self, name):
+        return has_role(self.action_role(name)) and super().is_action_allowed(name)
+
+    def _handle_view(self, name, **kwargs):
+        check_role(self.view_role(name))
+        return super()._handle_view(name, **kwargs)
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("page_data", self.page_data())
+        return super().render(template, **kwargs)
+
+    def page_data(self):
+        """JSON the page's script reads (a ``<script type="application/json">`` block, CSP-safe)."""
+        return None
+
+    # --- hashed ids ---------------------------------------------------------------------
+
+    def get_pk_value(self, model):
+        return model.hashed_id
+
+    def get_one(self, id):
+        pk = self.model.id_from_hashed_id(id)  # a list (``?id=a&id=b``) or junk decodes to None
+        return db.session.get(self.model, pk) if pk is not None else None
+
+    def decode_ids(self, ids) -> list[int]:
+        return [pk for pk in map(self.model.id_from_hashed_id, ids) if pk is not None]
+
+    @action("delete", "Delete", "Are you sure you want to delete the selected records?")
+    def action_delete(self, ids):
+        """Flask-Admin's bulk delete, on hashed ids, record by record (cascades and cache invalidation run)."""
+        return super().action_delete(self.decode_ids(ids))
+
+    def _create_ajax_loader(self, name, options):
+        remote = getattr(self.model, name).property.mapper.class_
+        return HashedAjaxLoader(name, self.session, remote, **options)
+
+    def get_export_columns(self):
+        return [*super().get_export_columns(), ("record_locator", "Locator")]
+
+    # --- list queries: the one place list loading is tuned ---------------------------------
+
+    def get_query(self):
+        """Rows of the list; relationships in ``column_list`` are eager-loaded by Flask-Admin's joins."""
+        return super().get_query()
+
+    def get_count_query(self):
+        """The list's total; replace here to count differently (estimates on huge tables)."""
+        return super().get_count_query()
+
+    # --- saving ---------------------------------------------------------------------------
+
+    def build_new_instance(self):
+        return self.model()  # the model's __init__ applies column defaults before validation
+
+    def get_edit_form(self):
+        class EditForm(super().get_edit_form()):
+            opened_version = OpenedVersionField()
+
+        return EditForm
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None:
+            form.opened_version.data = obj.row_version
+        return form
+
+    def create_model(self, form):
+        model = self.build_new_instance()
+        return model if self.save(form, model, is_created=True) else False
+
+    def update_model(self, form, model):
+        if str(form.opened_version.data or "").strip() != str(model.row_version):
+            self.refuse_stale(form, model)
+            return False
+        return self.save(form, model, is_created=False)
+
+    def save(self, form, model, is_created: bool) -> bool:
+        session = db.session
+        try:
+            form.populate_obj(model)
+            self._on_model_change(form, model, is_created)
+            session.add(model)
+            session.commit()
+        except ValidationError as error:
+            session.rollback()
+            self.show_errors(form, error)
+            return False
+        except StaleDataError:
+            session.rollback()
+            current = session.get(self.model, model.id)
+            if current is None:
+                flash("This record was deleted by someone else; nothing was saved.", "error")
+            else:
+                self.refuse_stale(form, current)
+            return False
+        except Exception as error:
+            session.rollback()
+            self.handle_view_exception(error)
+            return False
+        self.after_model_change(form, model, is_created)
+        return True
+
+    def handle_view_exception(self, exc):
+        """Log it for operators; tell the person without SQL or traceback (Flask-Admin would show both)."""
+        log.exception("saving %s failed", self.model.__name__, exc_info=exc)
+        flash("The change could not be saved; nothing was written. Please try again.", "error")
+        return True
+
+    def form_field_for(self, field: str) -> str:
+        """The form field that shows a model error: foreign key columns show under their relationship."""
+        for rel in inspect(self.model).relationships:
+            if field in {c.key for c in rel.local_columns}:
+                return rel.key
+        return field
+
+    def show_errors(self, form, error: ValidationError) -> None:
+        """Each message under its field; messages for fields the form lacks as a flash."""
+        for field, messages in error.errors.items():
+            name = self.form_field_for(field)
+            if name in form:
+                form[name].errors = [*form[name].errors, *messages]
+            else:
+                for message in messages:
+                    flash(f"{field}: {message}", "error")
+        flash("Nothing was saved: please correct the marked fields.", "error")
+
+    def refuse_stale(self, form, current) -> None:
+        """Someone saved since this form was opened: say what differs and write nothing."""
+        skip = {"csrf_token", "opened_version"}
+        lines = [
+            f"{field.label.text}: {shown(field.data)} → {shown(getattr(current, field.name))}"
+            for field in form
+            if field.name not in skip and hasattr(current, field.name) and field.data != getattr(current, field.name)
+        ]
+        flash(
+            Markup("Someone else saved this record after you opened it, so your save was refused "
+                   "and nothing was written. Differences (yours → saved now): {}. "
+                   '<a href="{}">Reload the current version</a> and apply your change again.').format(
+                "; ".join(lines) or "none in the fields of this form",
+                self.get_url(".edit_view", id=current.hashed_id),
+            ),
+            "error",
+        )
+
+    # --- display ----------------------------------------------------------------------
+
+    @staticmethod
+    def details_link(record, text=None):
+        if record is None:
+            return Markup('<span class="text-muted">none</span>')
+        url = url_for(f"{type(record).__name__.lower()}.details_view", id=record.hashed_id)
+        return Markup('<a href="{}">{}</a>').format(url, text or str(record))
+
+
+def updated_filters(model) -> tuple:
+    """Filters on ``updated_at`` (a UTC type decorator Flask-Admin cannot scaffold filters for)."""
+    column = model.updated_at
+    return tuple(kind(column, "Updated") for kind in (DateTimeGreaterFilter, DateTimeSmallerFilter, DateTimeBetweenFilter))
+
+
+def _plugin_link(view, context, model, name):
+    return SecureModelView.details_link(model.plugin)
+
+
+PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin name…", "minimum_input_length": 1}}
+
+
+class PluginMetaView(SecureModelView):
+    column_list = ("name", "plugin_class", "version", "author", "updated_at")
+    column_searchable_list = ("name", "description", "author")
+    column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
+    column_sortable_list = ("name", "plugin_class", "version", "author", "updated_at")
+    column_details_list = (
+        "name", "description", "plugin_class", "version", "tags", "annotations", "author",
+        "plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin", "created_at", "updated_at",
+    )
+    column_labels = {
+        "plugin_selector_plugin": "Selector",
+        "plugin_prompt_plugin": "Prompt",
+        "plugin_data_plugin": "Data",
+    }
+    column_formatters_detail = {
+        key: (lambda view, context, model, name: SecureModelView.details_link(getattr(model, name)))
+        for key in ("plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin")
+    }
+    form_selects = {"plugin_class": choices(validation.PLUGIN_CLASSES)}
+    form_excluded_columns = (
+        *SecureModelView.form_excluded_columns, "plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin"
+    )
+
+
+class PluginPartView(SecureModelView):
+    """Selector, prompt and data: each belongs to one plugin, picked by typing its name."""
+
+    form_ajax_refs = PLUGIN_FORM_AJAX
+    column_formatters = {"plugin": _plugin_link}
+    column_formatters_detail = {"plugin": _plugin_link}
+    column_filters = ("plugin.name",)
+    column_labels = {"plugin.name": "Plugin"}
+
+
+class PluginSelectorView(PluginPartView):
+    column_list = ("plugin", "directive", "search_terms", "updated_at")
+    column_sortable_list = (("plugin", "plugin.name"), "directive", "updated_at")
+    column_searchable_list = ("plugin.name",)
+    column_filters = ("directive", *PluginPartView.column_filters, *updated_filters(PluginSelector))
+    form_columns = ("plugin", "directive", "search_terms")
+    form_selects = {"directive": choices(validation.DIRECTIVES)}
+
+
+class PluginPromptView(PluginPartView):
+    column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at")
+    column_sortable_list = (
+        ("plugin", "plugin.name"), "provider", "model", "temperature", "max_completion_tokens", "updated_at"
+    )
+    column_searchable_list = ("plugin.name", "model", "system_role")
+    column_filters = (
+        "provider", "model", "temperature", "max_completion_tokens",
+        *PluginPartView.column_filters, *updated_filters(PluginPrompt),
+    )
+    form_columns = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "system_role")
+    form_widget_args = {"model": {"list": "catalog-models", "autocomplete": "off"}}
+
+    def __init__(self, *args, **kwargs):
+        names = {p.key: p.display_name for p in get_catalog().providers.values()}
+        self.form_selects = {"provider": choices(names, names)}
+        super().__init__(*args, **kwargs)
+
+    def page_data(self):
+        return {"catalog": catalog_payload()}
+
+    def create_form(self, obj=None):
+        return with_catalog_hints(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return with_catalog_hints(super().edit_form(obj))
+
+
+def catalog_payload() -> dict:
+    """What the prompt form's script needs to follow the provider: ranges and model limits."""
+    return {
+        p.key: {
+            "name": p.display_name,
+            "temperature": {"min": p.temperature_min, "max": p.temperature_max, "default": p.temperature_default},
+            "models": {
+                m.name: {"max_output_tokens": m.max_output_tokens, "temperature_adjustable": m.temperature_adjustable}
+                for m in p.models.values()
+            },
+        }
+        for p in get_catalog().providers.values()
+    }
+
+
+def catalog_hints(provider_key, model_name) -> dict[str, str]:
+    """The allowed temperature and output limit for a provider and model, as the form shows them."""
+    catalog = get_catalog()
+    provider = catalog.provider(provider_key)
+    if provider is None:
+        return {"temperature": "Choose a provider to see its range.", "max_completion_tokens": ""}
+    model = catalog.model(provider_key, model_name)
+    if model is not None and not model.temperature_adjustable:
+        temperature = f"{model.name} accepts only the default {provider.temperature_default:g}."
+    else:
+        temperature = (
+            f"{provider.display_name} accepts {provider.temperature_min:g}–{provider.temperature_max:g}"
+            f" (default {provider.temperature_default:g})."
+        )
+    tokens = (
+        f"1 to {model.max_output_tokens:,} output tokens for {model.name}."
+        if model is not None
+        else "Choose a model of the catalog to see its output limit."
+    )
+    return {"temperature": temperature, "max_completion_tokens": tokens}
+
+
+def with_catalog_hints(form):
+    hints = catalog_hints(form.provider.data, form.model.data)
+    for field, text in hints.items():
+        form[field].description = Markup('<span data-hint="{}">{}</span>').format(field, text)
+    return form
+
+
+class PluginDataView(PluginPartView):
+    column_list = ("plugin", "description", "connection", "method", "limit", "updated_at")
+    column_sortable_list = (("plugin", "plugin.name"), "connection", "method", "limit", "updated_at")
+    column_searchable_list = ("plugin.name", "description", "connection")
+    column_filters = (
+        "plugin.plugin_class", "connection", "method", *PluginPartView.column_filters, *updated_filters(PluginData)
+    )
+    column_labels = {**PluginPartView.column_labels, "plugin.plugin_class": "Plugin class"}
+    form_columns = (
+        "plugin", "description", "static_data", "connection", "sql_query", "endpoint", "method",
+        "url_params", "headers", "body", "parameters", "test_values", "limit",
+    )
+    form_selects = {"method": choices(("", *validation.HTTP_METHODS), {"": "—"})}
+
+
+class UserView(SecureModelView):
+    """Logins: admins only, for reading too (password hashes never leave the server)."""
+
+    read_role = write_role = delete_role = "admin"
+    column_list = ("username", "role", "active", "updated_at")
+    column_details_list = ("username", "role", "active", "created_at", "updated_at")
+    column_searchable_list = ("username",)
+    column_filters = ("role", "active", *updated_filters(User))
+    form_columns = ("username", "role", "active")
+    form_selects = {"role": choices(validation.ROLES)}
+    form_extra_fields = {"password": PasswordField("Password", description="At least 8 characters; leave blank to keep.")}
+    column_export_list = ("username", "role", "active", "created_at", "updated_at")
+
+    def on_model_change(self, form, model, is_created):
+        if form.password.data or is_created:
+            model.set_password(form.password.data)
+
+
+def init_admin(app) -> Admin:
+    """Build the admin and its views for ``app`` (inside the factory: nothing exists at import time)."""
+    from .dashboard import DashboardView
+
+    theme = Bootstrap4Theme(base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default"))
+    admin = Admin(
+        app,
+        name="Plugin Prompt Admin",
+        index_view=DashboardView(name="Dashboard", url="/admin"),
+        theme=theme,
+        csp_nonce_generator=csp_nonce,
+    )
+    session = db
+    admin.add_view(PluginMetaView(PluginMeta, session, name="Plugins", endpoint="pluginmeta"))
+    admin.add_view(PluginSelectorView(PluginSelector, session, name="Selectors", endpoint="pluginselector"))
+    admin.add_view(PluginPromptView(PluginPrompt, session, name="Prompts", endpoint="pluginprompt"))
+    admin.add_view(PluginDataView(PluginData, session, name="Plugin data", endpoint="plugindata"))
+    admin.add_view(UserView(User, session, name="Users", endpoint="user"))
+    return admin

@@ -1,0 +1,44 @@
+"""Shareable record links: ``/l/<record_locator>`` and ``/l/<record_locator>.json`` (SPEC §2, §5).
+
+Anonymous visitors pass through the login gate (``auth.require_login``) and come back
+here. ``/l/<plugin locator>.yaml`` (the plugin's manifest) is served by ``manifests.py``
+on its own route, resolving the locator with ``resolve`` below.
+"""
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, url_for
+
+from .auth import check_role
+from .models import TimestampedModel
+
+bp = Blueprint("locators", __name__)
+
+
+def resolve(locator: str, model=TimestampedModel):
+    """The record ``locator`` names, if the current user may read it; 404 for anything else.
+
+    Reads through the cache: on a warm cache this issues no SQL for the record.
+    """
+    record = model.get_object_by_locator(locator)
+    if record is None:
+        abort(404)
+    check_role(admin_view(record).read_role)
+    return record
+
+
+def admin_view(record):
+    """The admin view of ``record``'s model: its endpoint is the locator prefix."""
+    for view in current_app.extensions["admin"][0]._views:
+        if getattr(view, "model", None) is type(record):
+            return view
+    abort(404)
+
+
+@bp.get("/l/<locator>")
+def follow(locator):
+    record = resolve(locator)
+    return redirect(url_for(f"{admin_view(record).endpoint}.details_view", id=record.hashed_id))
+
+
+@bp.get("/l/<locator>.json")
+def as_json(locator):
+    return jsonify(resolve(locator).to_json())
