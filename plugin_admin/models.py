@@ -351,6 +351,18 @@ class TimestampedModel(db.Model):
         return [cls._from_cache(v) for v in cls._cached(caching.all_key(cls), load, invalidate)]
 
 
+def search_index(table: str, column: str) -> sa.Index:
+    """A trigram index serving the lists' search (``ILIKE '%term%'``) on PostgreSQL.
+
+    Elsewhere it is an empty partial index (``WHERE 0``) that costs nothing: SQLite
+    scans for such searches anyway, and the schema stays the same on both backends.
+    """
+    return sa.Index(
+        f"ix_{table}_{column}_trgm", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
+        sqlite_where=sa.text("0"),
+    )  # fmt: skip
+
+
 def _plugin_fk():
     return mapped_column(
         BigId, sa.ForeignKey("plugin_meta.id", ondelete="CASCADE"), unique=True, nullable=False
@@ -361,10 +373,7 @@ class PluginMeta(TimestampedModel):
     """A plugin: its identity and metadata. Deleting it deletes its selector, prompt and data."""
 
     __tablename__ = "plugin_meta"
-    extra_table_args = (
-        # Serves the lists' name search (ILIKE '%term%') on PostgreSQL; elsewhere a plain index.
-        sa.Index("ix_plugin_meta_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
-    )
+    extra_table_args = tuple(search_index("plugin_meta", column) for column in ("name", "description", "author"))
 
     name: Mapped[str] = mapped_column(sa.String(validation.NAME_MAX), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")

@@ -11,6 +11,8 @@ import hashlib
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from . import caching
 
@@ -51,25 +53,31 @@ def count(session, stmt: sa.Select, model) -> int:
     return total
 
 
-def sort_keys(model, sort, descending: bool) -> list:
-    """``sort`` then the primary key, in one direction: a total order, stable across ties."""
-    columns = [c for c in (sort, model.id) if c is not None]
-    return [c.desc() if descending else c.asc() for c in columns]
+def ordering(stmt: sa.Select, model) -> list[tuple]:
+    """``stmt``'s ORDER BY as ``(column, descending)`` pairs, ended by the primary key for a total order."""
+    order = []
+    for clause in stmt._order_by_clauses:
+        descending = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
+        column = clause.element if isinstance(clause, UnaryExpression) and clause.modifier else clause
+        order.append((column, descending))
+    if not any(model.__table__.c.id.compare(column) for column, _ in order):
+        order.append((model.id, order[-1][1] if order else False))  # ties keep the direction of the sort
+    return order
 
 
-def page_ids(session, stmt: sa.Select, model, sort, descending: bool, page: int, total: int,
-             page_size: int = PAGE_SIZE) -> list:
-    """The primary keys on ``page`` (from 0) of ``stmt`` in sort order, given the ``total``."""
+def page_ids(session, stmt: sa.Select, model, page: int, total: int, page_size: int = PAGE_SIZE) -> list:
+    """The primary keys on ``page`` (from 0) of ``stmt`` in its order, given its ``total``."""
     offset = page * page_size
     size = min(page_size, total - offset)
     if page < 0 or size <= 0:
         return []
     from_end = total - offset - size
     reverse = from_end < offset
+    keys = [c.desc() if descending != reverse else c.asc() for c, descending in ordering(stmt, model)]
     ids_stmt = (
         stmt.with_only_columns(model.id, maintain_column_froms=True)
         .order_by(None)
-        .order_by(*sort_keys(model, sort, descending != reverse))
+        .order_by(*keys)
         .offset(from_end if reverse else offset)
         .limit(size)
     )
@@ -85,9 +93,7 @@ def rows_by_id(session, model, ids: list, options=()) -> list:
     return [found[pk] for pk in ids if pk in found]
 
 
-def fetch(session, stmt: sa.Select, model, sort=None, descending: bool = True, page: int = 0,
-          page_size: int = PAGE_SIZE, options=()) -> tuple[int, list]:
-    """``(total, records on page)`` of ``stmt`` (filters and joins, no ordering) in sort order."""
+def fetch(session, stmt: sa.Select, model, page: int = 0, page_size: int = PAGE_SIZE, options=()) -> tuple[int, list]:
+    """``(total, records on page)`` of ``stmt`` (a select of ``model`` with its filters, joins and order)."""
     total = count(session, stmt, model)
-    ids = page_ids(session, stmt, model, sort, descending, page, total, page_size)
-    return total, rows_by_id(session, model, ids, options)
+    return total, rows_by_id(session, model, page_ids(session, stmt, model, page, total, page_size), options)

@@ -11,10 +11,16 @@ from plugin_admin.models import PluginMeta, PluginPrompt
 from .factories import plugin
 
 
-def plain_page(stmt, model, sort, descending, page, size=pagination.PAGE_SIZE):
+def plain_page(stmt, model, page, size=pagination.PAGE_SIZE):
     """What a naive OFFSET query returns: the reference the fast path must match."""
-    keys = pagination.sort_keys(model, sort, descending)
-    return list(db.session.scalars(stmt.with_only_columns(model.id).order_by(*keys).offset(page * size).limit(size)))
+    return list(db.session.scalars(stmt.with_only_columns(model.id).offset(page * size).limit(size)))
+
+
+def ordered(model, sort, descending, where=None):
+    """``select(model)`` filtered by ``where``, ordered by ``sort`` then the primary key, both one way."""
+    stmt = sa.select(model) if where is None else sa.select(model).where(where)
+    keys = [c.desc() if descending else c.asc() for c in (sort, model.id) if c is not None]
+    return stmt.order_by(*keys)
 
 
 def pages_to_check(total, size=pagination.PAGE_SIZE):
@@ -35,14 +41,23 @@ LISTS = [
 def test_pages_match_a_plain_offset_query(app, size):
     demo.seed(size)
     for model, sort, descending, where in LISTS:
-        stmt = sa.select(model) if where is None else sa.select(model).where(where)
+        stmt = ordered(model, sort, descending, where)
         total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
         assert pagination.count(db.session, stmt, model) == total
         for page in pages_to_check(total):
-            expected = plain_page(stmt, model, sort, descending, page)
-            assert pagination.page_ids(db.session, stmt, model, sort, descending, page, total) == expected, page
-            total_, records = pagination.fetch(db.session, stmt, model, sort, descending, page)
+            expected = plain_page(stmt, model, page)
+            assert pagination.page_ids(db.session, stmt, model, page, total) == expected, page
+            total_, records = pagination.fetch(db.session, stmt, model, page)
             assert (total_, [r.id for r in records]) == (total, expected)
+
+
+def test_ordering_ends_with_the_primary_key_in_the_sort_direction():
+    assert pagination.ordering(sa.select(PluginMeta).order_by(PluginMeta.name.desc()), PluginMeta) == [
+        (PluginMeta.name.expression, True), (PluginMeta.id, True)
+    ]
+    assert pagination.ordering(sa.select(PluginMeta), PluginMeta) == [(PluginMeta.id, False)]
+    by_id = sa.select(PluginMeta).order_by(PluginMeta.id.desc())
+    assert [d for _, d in pagination.ordering(by_id, PluginMeta)] == [True]
 
 
 def test_every_row_appears_once_across_pages_with_equal_sort_keys(app):
@@ -50,22 +65,22 @@ def test_every_row_appears_once_across_pages_with_equal_sort_keys(app):
     db.session.execute(sa.update(PluginMeta).values(updated_at=PluginMeta.created_at, row_version=2))
     db.session.execute(sa.update(PluginMeta).values(updated_at=sa.select(sa.func.min(PluginMeta.updated_at)).scalar_subquery()))
     db.session.commit()
-    stmt = sa.select(PluginMeta)
+    stmt = sa.select(PluginMeta).order_by(PluginMeta.updated_at.desc())
     seen = []
     for page in range(5):
-        seen += pagination.page_ids(db.session, stmt, PluginMeta, PluginMeta.updated_at, True, page, 95)
+        seen += pagination.page_ids(db.session, stmt, PluginMeta, page, 95)
     assert seen == sorted(seen, reverse=True) and len(seen) == 95  # ties fall back to id
 
 
 def statements_per_page(queries, model, options=()):
     """Statements for the first, middle and last page (the total counted beforehand)."""
-    stmt = sa.select(model)
+    stmt = sa.select(model).order_by(model.updated_at.desc())
     total = pagination.count(db.session, stmt, model)
     counts = []
     for page in (0, total // pagination.PAGE_SIZE // 2, (total - 1) // pagination.PAGE_SIZE):
         db.session.expunge_all()
         with queries:
-            total_, records = pagination.fetch(db.session, stmt, model, model.updated_at, True, page, options=options)
+            total_, records = pagination.fetch(db.session, stmt, model, page, options=options)
             [(r.id, r.plugin.name) for r in records]  # the columns a list shows
         counts.append(queries.count)
     return counts
@@ -108,4 +123,4 @@ def test_filters_are_counted_apart(app):
 def test_pages_past_the_end_are_empty(app):
     plugin()
     assert pagination.fetch(db.session, sa.select(PluginMeta), PluginMeta, page=1) == (1, [])
-    assert pagination.page_ids(db.session, sa.select(PluginMeta), PluginMeta, None, True, -1, 1) == []
+    assert pagination.page_ids(db.session, sa.select(PluginMeta), PluginMeta, -1, 1) == []

@@ -1,4 +1,4 @@
-"""lists: (updated_at, id) indexes for the default order, trigram index for the name search
+"""lists: (updated_at, id) indexes for the default order, trigram indexes for the plugin search
 
 Revision ID: 0002
 Revises: 0001
@@ -16,6 +16,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = ('plugin_data', 'plugin_meta', 'plugin_prompt', 'plugin_selector', 'user_account')
+SEARCHED = ('name', 'description', 'author')
 
 
 def upgrade():
@@ -24,12 +25,15 @@ def upgrade():
         op.create_index(f'ix_{table}_updated_at_id', table, ['updated_at', 'id'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-    op.create_index('ix_plugin_meta_name_trgm', 'plugin_meta', ['name'], unique=False,
-                    postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+    for column in SEARCHED:
+        op.create_index(f'ix_plugin_meta_{column}_trgm', 'plugin_meta', [column], unique=False,
+                        postgresql_using='gin', postgresql_ops={column: 'gin_trgm_ops'},
+                        sqlite_where=sa.text('0'))
 
 
 def downgrade():
-    op.drop_index('ix_plugin_meta_name_trgm', table_name='plugin_meta')
+    for column in SEARCHED:
+        op.drop_index(f'ix_plugin_meta_{column}_trgm', table_name='plugin_meta')
     for table in TABLES:
         op.drop_index(f'ix_{table}_updated_at_id', table_name=table)
         op.create_index(f'ix_{table}_updated_at', table, ['updated_at'], unique=False)
