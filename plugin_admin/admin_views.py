@@ -19,9 +19,9 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import inspect
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import MANYTOONE, joinedload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField, PasswordField, SelectField
+from wtforms import FloatField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from . import pagination, validation
@@ -42,11 +42,19 @@ class AdminForm(FlaskForm):
     """Flask-WTF forms: their ``csrf_token`` is the one CSRFProtect checks on every POST."""
 
 
-class OpenedVersionField(HiddenField):
-    """The ``row_version`` an edit form was opened with; read by the view, never written to the record."""
+class NotWritten:
+    """A form field the view reads itself; ``populate_obj`` leaves the record alone."""
 
     def populate_obj(self, obj, name):
         pass
+
+
+class OpenedVersionField(NotWritten, HiddenField):
+    """The ``row_version`` an edit form was opened with."""
+
+
+class NewPasswordField(NotWritten, PasswordField):
+    """A password to hash into ``password_hash``; never stored as given."""
 
 
 class HashedAjaxLoader(QueryAjaxModelLoader):
@@ -61,6 +69,21 @@ class HashedAjaxLoader(QueryAjaxModelLoader):
 
     def get_list(self, term, offset=0, limit=AJAX_LIMIT):
         return super().get_list(term or "", max(offset or 0, 0), min(max(limit or AJAX_LIMIT, 1), AJAX_LIMIT))
+
+
+def sync_foreign_keys(record) -> None:
+    """Copy a just-assigned parent's key into the foreign key column now, not at flush.
+
+    The write gate checks uniqueness on columns; a prompt given a plugin that already has
+    one must be refused there, not replace (and orphan-delete) that plugin's prompt.
+    """
+    for rel in inspect(type(record)).relationships:
+        if rel.direction is not MANYTOONE:
+            continue
+        parent = getattr(record, rel.key)
+        if parent is not None:
+            for local, remote in rel.local_remote_pairs:
+                setattr(record, local.key, getattr(parent, remote.key))
 
 
 def choices(values, labels=None) -> list[SelectChoice]:
@@ -220,6 +243,7 @@ class SecureModelView(ModelView):
         session = db.session
         try:
             form.populate_obj(model)
+            sync_foreign_keys(model)
             self._on_model_change(form, model, is_created)
             session.add(model)
             session.commit()
@@ -362,6 +386,7 @@ class PluginPromptView(PluginPartView):
     )
     form_columns = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "system_role")
     form_widget_args = {"model": {"list": "catalog-models", "autocomplete": "off"}}
+    form_overrides = {"temperature": FloatField}  # Flask-Admin's default, a DecimalField, hands the model a Decimal
 
     def __init__(self, *args, **kwargs):
         names = {p.key: p.display_name for p in get_catalog().providers.values()}
@@ -445,9 +470,9 @@ class UserView(SecureModelView):
     column_details_list = ("username", "role", "active", "created_at", "updated_at")
     column_searchable_list = ("username",)
     column_filters = ("role", "active", *updated_filters(User))
-    form_columns = ("username", "role", "active")
+    form_columns = ("username", "role", "active", "password")
     form_selects = {"role": choices(validation.ROLES)}
-    form_extra_fields = {"password": PasswordField("Password", description="At least 8 characters; leave blank to keep.")}
+    form_extra_fields = {"password": NewPasswordField("Password", description="At least 8 characters; leave blank to keep.")}
     column_export_list = ("username", "role", "active", "created_at", "updated_at")
 
     def on_model_change(self, form, model, is_created):

@@ -216,10 +216,19 @@ ROLES = ("viewer", "editor", "admin")
 
 @pytest.fixture
 def users(app):
-    """One login per role, named after it (``viewer``, ``editor``, ``admin``), password ``PASSWORD``."""
-    from plugin_admin.cli import save_user
+    """One login per role, named after it (``viewer``, ``editor``, ``admin``), password ``PASSWORD``.
 
-    return {role: save_user(role, role, PASSWORD) for role in ROLES}
+    A cheap hash keeps the suite fast; ``check_password`` reads any werkzeug hash.
+    """
+    from werkzeug.security import generate_password_hash
+
+    from plugin_admin.models import User
+
+    password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    made = {role: User(username=role, role=role, password_hash=password_hash) for role in ROLES}
+    db.session.add_all(made.values())
+    db.session.commit()
+    return made
 
 
 def csrf_token(client, path="/login") -> str:

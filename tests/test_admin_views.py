@@ -1,0 +1,356 @@
+"""The admin views over HTTP: every route × role × anonymous, CSRF, hashed ids, validation."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from plugin_admin.extensions import db
+from plugin_admin.hashing import hash_regex
+from plugin_admin.models import PluginMeta, PluginPrompt, User
+from tests import factories
+from tests.conftest import csrf_token
+
+PLUGIN_VIEWS = ("pluginmeta", "pluginselector", "pluginprompt", "plugindata")
+READ_ROUTES = ("/", "/details/?id={id}", "/export/csv/")
+WRITE_ROUTES = ("/new/", "/edit/?id={id}", "/ajax/lookup/?name=plugin&query=te")
+ROLE_CAN = {"viewer": {"read"}, "editor": {"read", "write"}, "admin": {"read", "write", "delete"}}
+
+
+@pytest.fixture
+def plugin(app):
+    return factories.plugin()
+
+
+def record_of(view, plugin):
+    return {
+        "pluginmeta": plugin,
+        "pluginselector": plugin.plugin_selector_plugin,
+        "pluginprompt": plugin.plugin_prompt_plugin,
+        "plugindata": plugin.plugin_data_plugin,
+    }[view]
+
+
+def get(client, url):
+    response = client.get(url)
+    response.close()
+    return response
+
+
+@pytest.mark.parametrize("view", PLUGIN_VIEWS)
+@pytest.mark.parametrize("role", (None, "viewer", "editor", "admin"))
+def test_get_routes_by_role(client, auth, plugin, view, role):
+    if role:
+        auth.login(role)
+    record = record_of(view, plugin)
+    for kind, routes in (("read", READ_ROUTES), ("write", WRITE_ROUTES)):
+        for route in routes:
+            if route.startswith("/ajax") and view == "pluginmeta":
+                continue  # plugins have no ajax-picked relation
+            url = f"/admin/{view}{route.format(id=record.hashed_id)}"
+            status = get(client, url).status_code
+            if role is None:
+                assert status == 302, url  # to the login page
+            else:
+                assert status == (200 if kind in ROLE_CAN[role] else 403), (url, role)
+
+
+@pytest.mark.parametrize("role", (None, "viewer", "editor", "admin"))
+def test_dashboard_and_users_by_role(client, auth, users, role):
+    if role:
+        auth.login(role)
+    expected_dashboard = 302 if role is None else 200
+    assert get(client, "/admin/").status_code == expected_dashboard
+    for route in ("/", "/new/", f"/details/?id={users['viewer'].hashed_id}", f"/edit/?id={users['viewer'].hashed_id}"):
+        status = get(client, f"/admin/user{route}").status_code
+        assert status == {None: 302, "viewer": 403, "editor": 403, "admin": 200}[role], route
+
+
+def test_menu_shows_users_to_admins_only(client, auth):
+    auth.login("editor")
+    assert "/admin/user/" not in client.get("/admin/").get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    assert "/admin/user/" in client.get("/admin/").get_data(as_text=True)
+
+
+def posts(record, view):
+    """Every state-changing POST of a view, with a body that would succeed for a strong enough role."""
+    hashed = record.hashed_id
+    return {
+        "write": [
+            (f"/admin/{view}/new/", {"name": "posted_plugin", "plugin_class": "static", "version": "1.0.0"}),
+            (f"/admin/{view}/edit/?id={hashed}", {"description": "changed", "opened_version": record.row_version}),
+            (f"/admin/{view}/ajax/update/", {"list_form_pk": hashed, "description": "changed"}),
+        ],
+        "delete": [
+            (f"/admin/{view}/delete/", {"id": hashed}),
+            (f"/admin/{view}/action/", {"action": "delete", "rowid": hashed}),
+        ],
+    }
+
+
+@pytest.mark.parametrize("role", ("viewer", "editor"))
+def test_direct_posts_beyond_the_role_are_refused_and_change_nothing(client, auth, plugin, role):
+    auth.login(role)
+    token = csrf_token(client, "/admin/pluginmeta/")
+    before = plugin.to_json()
+    for kind, requests in posts(plugin, "pluginmeta").items():
+        if kind in ROLE_CAN[role]:
+            continue
+        for url, data in requests:
+            assert client.post(url, data={**data, "csrf_token": token}).status_code == 403, url
+    db.session.expire_all()
+    assert db.session.get(PluginMeta, plugin.id).to_json() == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginMeta)) == 1
+
+
+def test_editor_cannot_edit_inline_even_though_the_list_has_no_editable_columns(client, auth, plugin):
+    auth.login("viewer")
+    token = csrf_token(client, "/admin/pluginmeta/")
+    response = client.post(
+        "/admin/pluginprompt/ajax/update/",
+        data={"list_form_pk": plugin.plugin_prompt_plugin.hashed_id, "temperature": "1.5", "csrf_token": token},
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("view", PLUGIN_VIEWS)
+def test_posts_without_csrf_token_are_refused(client, auth, plugin, view):
+    auth.login("admin")
+    record = record_of(view, plugin)
+    before = record.to_json()
+    for requests in posts(record, view).values():
+        for url, data in requests:
+            response = client.post(url, data=data)
+            assert response.status_code == 400, url
+            assert "The form had expired" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(record), record.id).to_json() == before
+
+
+def test_admin_deletes_by_hashed_id_and_the_parts_go_with_the_plugin(client, auth, plugin):
+    auth.login("admin")
+    token = csrf_token(client, "/admin/pluginmeta/")
+    response = client.post("/admin/pluginmeta/delete/", data={"id": plugin.hashed_id, "csrf_token": token})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginMeta)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
+
+
+def test_bulk_delete_takes_hashed_ids(client, auth, app):
+    keep = factories.plugin("keep_me")
+    gone = [factories.plugin(f"gone_{i}") for i in range(2)]
+    auth.login("admin")
+    token = csrf_token(client, "/admin/pluginmeta/")
+    data = {"action": "delete", "rowid": [p.hashed_id for p in gone], "csrf_token": token}
+    assert client.post("/admin/pluginmeta/action/", data=data).status_code == 302
+    assert db.session.scalars(sa.select(PluginMeta.name)).all() == [keep.name]
+
+
+MALFORMED = [
+    "1", "2", "1,2", "0", "-1", "", " ", "rMTAwMDAwMQ", "MTAwMDAwMQx", "r!!!x", "rMTAwMDAwMQx'--",
+    "' OR 1=1 --", "1; DROP TABLE plugin_meta", "%00", "ré", "r" + "A" * 5000 + "x", "rMDAwMDAwMQx",
+]
+
+
+@pytest.mark.parametrize("value", MALFORMED)
+def test_malformed_ids_find_nothing_and_never_fail(client, auth, plugin, value):
+    auth.login("admin")
+    for route in ("details", "edit"):
+        response = client.get(f"/admin/pluginmeta/{route}/", query_string={"id": value})
+        assert response.status_code == 302 and response.headers["Location"].startswith("/admin/pluginmeta/")
+        if value:  # an empty id is no id: Flask-Admin goes back to the list without a message
+            assert "Record does not exist." in client.get(response.headers["Location"]).get_data(as_text=True)
+    token = csrf_token(client, "/admin/pluginmeta/")
+    for url, field in (("/admin/pluginmeta/delete/", "id"), ("/admin/pluginmeta/action/", "rowid")):
+        response = client.post(url, data={field: value, "action": "delete", "csrf_token": token})
+        assert response.status_code in (302, 400), url
+    assert db.session.get(PluginMeta, plugin.id) is not None
+
+
+def test_repeated_id_args_find_nothing(client, auth, plugin):
+    auth.login("admin")
+    response = client.get(f"/admin/pluginmeta/details/?id={plugin.hashed_id}&id={plugin.hashed_id}")
+    assert response.status_code == 302
+    response = client.get(f"/admin/pluginmeta/details/?id=a&id=b")
+    assert response.status_code == 302
+
+
+def integer_ids_in(html: str) -> list[str]:
+    """Values of id-like parameters and fields that are not hashed ids."""
+    found = re.findall(r"[?&;](?:amp;)?id=([^&\"'\s]+)", html)
+    found += re.findall(r'name="(?:rowid|id|list_form_pk)"[^>]*value="([^"]*)"', html)
+    found += re.findall(r'value="([^"]*)"[^>]*name="(?:rowid|id)"', html)
+    return [value for value in found if not hash_regex().fullmatch(value)]
+
+
+@pytest.mark.parametrize("view", PLUGIN_VIEWS)
+def test_pages_carry_hashed_ids_only(client, auth, plugin, view):
+    auth.login("admin")
+    record = record_of(view, plugin)
+    pages = [f"/admin/{view}/", f"/admin/{view}/details/?id={record.hashed_id}", f"/admin/{view}/edit/?id={record.hashed_id}"]
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        assert record.hashed_id in html
+        assert integer_ids_in(html) == [], page
+    csv = client.get(f"/admin/{view}/export/csv/").get_data(as_text=True)
+    assert record.record_locator in csv
+
+
+def test_ajax_lookup_returns_hashed_ids_and_is_bounded(client, auth, app):
+    for i in range(30):
+        factories.plugin(f"lookup_{i:02d}", prompt=False, selector=False, data=False)
+    auth.login("editor")
+    found = client.get("/admin/pluginprompt/ajax/lookup/?name=plugin&query=lookup&limit=1000").json
+    assert len(found) == 20
+    assert all(hash_regex().fullmatch(pk) for pk, _ in found)
+    assert client.get("/admin/pluginprompt/ajax/lookup/?name=nothing&query=x").status_code == 404
+
+
+def test_plugin_details_link_its_selector_prompt_and_data(client, auth, plugin):
+    auth.login("viewer")
+    html = client.get(f"/admin/pluginmeta/details/?id={plugin.hashed_id}").get_data(as_text=True)
+    for endpoint, record in (
+        ("pluginselector", plugin.plugin_selector_plugin),
+        ("pluginprompt", plugin.plugin_prompt_plugin),
+        ("plugindata", plugin.plugin_data_plugin),
+    ):
+        assert f"/admin/{endpoint}/details/?id={record.hashed_id}" in html
+    prompt_html = client.get(f"/admin/pluginprompt/details/?id={plugin.plugin_prompt_plugin.hashed_id}").get_data(
+        as_text=True
+    )
+    assert f"/admin/pluginmeta/details/?id={plugin.hashed_id}" in prompt_html
+
+
+def test_details_page_shows_the_locator_and_a_copy_button(client, auth, plugin):
+    auth.login("viewer")
+    prompt = plugin.plugin_prompt_plugin
+    html = client.get(f"/admin/pluginprompt/details/?id={prompt.hashed_id}").get_data(as_text=True)
+    assert f'value="http://localhost/l/{prompt.record_locator}"' in html
+    assert 'data-copy="#locator-url"' in html
+
+
+def test_viewer_sees_no_create_edit_or_delete_controls(client, auth, plugin):
+    auth.login("viewer")
+    html = client.get("/admin/pluginmeta/").get_data(as_text=True)
+    assert "/admin/pluginmeta/new/" not in html and "/admin/pluginmeta/edit/" not in html
+    assert "/admin/pluginmeta/delete/" not in html and 'name="rowid"' not in html
+
+
+# --- forms: validation through the model layer --------------------------------------------
+
+
+def prompt_form(plugin, **overrides):
+    data = {
+        "plugin": plugin.hashed_id,
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "temperature": "0.7",
+        "max_completion_tokens": "1024",
+        "system_role": "You answer questions about weather.",
+    }
+    data.update(overrides)
+    return data
+
+
+def field_errors(html: str, field: str) -> str:
+    """The text of the error list rendered under ``field``."""
+    match = re.search(rf'id="{field}".*?<div class="invalid-feedback">(.*?)</div>', html, re.S)
+    return re.sub(r"<[^>]+>", " ", match.group(1)) if match else ""
+
+
+def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(client, auth, app):
+    plugin = factories.plugin(prompt=False)
+    auth.login("editor")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    response = client.post("/admin/pluginprompt/new/", data={**prompt_form(plugin, temperature="3.5"), "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "3.5 is above openai&#39;s range 0–2" in field_errors(html, "temperature")
+    assert "You answer questions about weather." in html and 'value="1024"' in html and 'value="3.5"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
+
+    response = client.post("/admin/pluginprompt/new/", data={**prompt_form(plugin, temperature="1.5"), "csrf_token": token})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(PluginPrompt.temperature)) == 1.5
+
+
+def test_every_field_error_at_once(client, auth, app):
+    plugin = factories.plugin(prompt=False)
+    auth.login("editor")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    data = prompt_form(plugin, model="gpt-4o-mni", max_completion_tokens="0", system_role="   ")
+    html = client.post("/admin/pluginprompt/new/", data={**data, "csrf_token": token}).get_data(as_text=True)
+    assert "closest: gpt-4o-mini" in field_errors(html, "model")
+    assert "below the minimum 1" in field_errors(html, "max_completion_tokens")
+    assert "may not be blank" in field_errors(html, "system_role")
+
+
+def test_duplicate_part_error_shows_under_the_plugin_field(client, auth, plugin):
+    auth.login("editor")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    html = client.post("/admin/pluginprompt/new/", data={**prompt_form(plugin), "csrf_token": token}).get_data(
+        as_text=True
+    )
+    assert "this plugin already has a prompt" in field_errors(html, "plugin")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 1
+
+
+def test_plugin_form_cleans_the_name_and_rejects_a_bad_version(client, auth, app):
+    auth.login("editor")
+    token = csrf_token(client, "/admin/pluginmeta/new/")
+    data = {"name": "Weather Plugin", "plugin_class": "static", "version": "1.0", "csrf_token": token}
+    html = client.post("/admin/pluginmeta/new/", data=data).get_data(as_text=True)
+    assert "is not a SemVer version" in field_errors(html, "version")
+    response = client.post("/admin/pluginmeta/new/", data={**data, "version": "1.2.0"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(PluginMeta.name)) == "weather_plugin"
+
+
+def test_edit_keeps_posted_values_on_error_and_writes_nothing(client, auth, plugin):
+    prompt = plugin.plugin_prompt_plugin
+    auth.login("editor")
+    url = f"/admin/pluginprompt/edit/?id={prompt.hashed_id}"
+    token = csrf_token(client, url)
+    data = {**prompt_form(plugin, provider="anthropic", model="claude-sonnet-4-5", temperature="1.5"), "csrf_token": token}
+    data["opened_version"] = prompt.row_version
+    html = client.post(url, data=data).get_data(as_text=True)
+    assert "1.5 is above anthropic&#39;s range 0–1" in field_errors(html, "temperature")
+    assert '<option selected value="anthropic">' in html and 'value="claude-sonnet-4-5"' in html
+    db.session.expire_all()
+    assert db.session.get(PluginPrompt, prompt.id).provider == "openai"
+
+
+def test_prompt_form_shows_the_catalog_limits(client, auth, plugin):
+    auth.login("editor")
+    html = client.get(f"/admin/pluginprompt/edit/?id={plugin.plugin_prompt_plugin.hashed_id}").get_data(as_text=True)
+    assert "OpenAI accepts 0–2 (default 1)." in html
+    assert "1 to 16,384 output tokens for gpt-4o-mini." in html
+    assert '<script type="application/json" id="page-data">' in html and '"claude-sonnet-4-5"' in html
+
+
+def test_admin_creates_a_user_with_a_hashed_password(client, auth):
+    auth.login("admin")
+    token = csrf_token(client, "/admin/user/new/")
+    data = {"username": "newbie", "role": "viewer", "active": "y", "password": "short", "csrf_token": token}
+    html = client.post("/admin/user/new/", data=data).get_data(as_text=True)
+    assert "must be at least 8 characters" in field_errors(html, "password")
+    response = client.post("/admin/user/new/", data={**data, "password": "long enough pass"})
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).filter_by(username="newbie"))
+    assert user.check_password("long enough pass") and "long enough" not in user.password_hash
+    assert "password_hash" not in client.get(f"/admin/user/details/?id={user.hashed_id}").get_data(as_text=True)
+
+
+def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing(client, auth, app):
+    first, second = factories.plugin("first"), factories.plugin("second")
+    prompt = first.plugin_prompt_plugin
+    auth.login("editor")
+    url = f"/admin/pluginprompt/edit/?id={prompt.hashed_id}"
+    token = csrf_token(client, url)
+    data = {**prompt_form(second), "opened_version": prompt.row_version, "csrf_token": token}
+    html = client.post(url, data=data).get_data(as_text=True)
+    assert "this plugin already has a prompt" in field_errors(html, "plugin")
+    db.session.expire_all()
+    assert sorted(db.session.scalars(sa.select(PluginPrompt.plugin_id))) == sorted([first.id, second.id])
