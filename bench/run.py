@@ -11,8 +11,6 @@ BENCH_SECONDS per case (20), BENCH_WORKERS (2), BENCH_REUSE=1 to keep an already
 seeded database of the same size.
 """
 
-import html.parser
-import http.cookiejar
 import json
 import os
 import secrets
@@ -20,13 +18,11 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.live import ROOT, LiveServer
+from tests.live import ROOT, Client, LiveServer, Response, form_fields
 
 RESULTS = ROOT / "bench" / "results"
 USERNAME = "bench_admin"
@@ -139,92 +135,6 @@ def bench_prompt(settings: Settings) -> str:
     return hashed
 
 
-# --- a browser-like client ---------------------------------------------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class FormFields(html.parser.HTMLParser):
-    """The values a browser would submit from the first form with a ``csrf_token``."""
-
-    def __init__(self):
-        super().__init__()
-        self.fields: dict[str, str] = {}
-        self._select = self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name and a.get("type") not in ("submit", "button", "checkbox", "radio"):
-            self.fields[name] = a.get("value") or ""
-        elif tag == "input" and name and "checked" in a:
-            self.fields[name] = a.get("value") or "y"
-        elif tag == "select" and name:
-            self._select = name
-            self.fields.setdefault(name, "")
-        elif tag == "option" and self._select and ("selected" in a or not self.fields[self._select]):
-            self.fields[self._select] = a.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-
-def form_fields(page: str) -> dict[str, str]:
-    parser = FormFields()
-    parser.feed(page)
-    return parser.fields
-
-
-@dataclass
-class Response:
-    status: int
-    body: str
-    statements: int | None
-    location: str | None = None
-
-
-@dataclass
-class Client:
-    base: str
-    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
-
-    def request(self, path: str, data: dict | None = None, follow: bool = True) -> Response:
-        handlers = [urllib.request.HTTPCookieProcessor(self.jar)] + ([] if follow else [_NoRedirect()])
-        opener = urllib.request.build_opener(*handlers)
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            response = opener.open(self.base + path, data=body, timeout=30)
-        except urllib.error.HTTPError as error:
-            response = error
-        with response:
-            header = response.headers.get("X-SQL-Statements")
-            return Response(
-                response.status, response.read().decode(errors="replace"),
-                int(header) if header is not None else None, response.headers.get("Location"),
-            )  # fmt: skip
-
-    def login(self, password: str) -> None:
-        token = form_fields(self.request("/login").body).get("csrf_token")
-        if not token:
-            raise RuntimeError("no csrf_token on /login: is the login page merged?")
-        response = self.request("/login", {"username": USERNAME, "password": password, "csrf_token": token})
-        if "/login" in response.body and 'name="password"' in response.body:
-            raise RuntimeError("login refused")
-
-
 # --- cases ------------------------------------------------------------------------------------
 
 
@@ -334,7 +244,7 @@ def main() -> None:
     with LiveServer(env, workers=settings.workers) as server:
         client = Client(server.url)
         try:
-            client.login(password)
+            client.login(USERNAME, password)
         except RuntimeError as error:
             sys.exit(f"cannot log in ({error}); nothing was measured")
         rows = [run_case(client, case, settings).row() for case in cases(settings, prompt)]
