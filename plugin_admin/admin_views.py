@@ -114,6 +114,7 @@ class SecureModelView(ModelView):
     form_excluded_columns = ("created_at", "updated_at", "row_version")
     column_details_exclude_list = ("row_version",)
     details_template = "admin/record_details.html"
+    list_template = "admin/model/large_list.html"
     form_selects: dict[str, list[SelectChoice]] = {}
     """Fields chosen from a fixed list: plain selects (Flask-Admin's Select2Field trips WTForms 3.3 deprecations)."""
 
