@@ -79,7 +79,7 @@ def test_eight_clients_editing_and_listing_lose_no_write(live_server, shared):
     def work(prompt):
         client = logged_in(server)
         for i in range(1, 200):
-            if time.monotonic() > deadline:
+            if i > 3 and time.monotonic() > deadline:  # at least three saves each, however slow the machine
                 return
             tokens = 100 + i
             response = save(client, prompt, max_completion_tokens=tokens)
@@ -95,10 +95,10 @@ def test_eight_clients_editing_and_listing_lose_no_write(live_server, shared):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
     assert failures == []
-    assert len(acknowledged) == 8 and all(tokens > 101 for tokens in acknowledged.values())
+    assert len(acknowledged) == 8 and all(tokens >= 103 for tokens in acknowledged.values())
     db.session.expire_all()
     saved = dict(db.session.execute(
         sa.select(PluginMeta.name, PluginPrompt.max_completion_tokens).join(PluginPrompt.plugin)
