@@ -232,7 +232,8 @@ def print_table(settings: Settings, rows: list[dict]) -> None:
             print(f"{row['case']:<28} {row['problem']}")
         else:
             sql = "-" if row["sql_per_request"] is None else f"{row['sql_per_request']:g}"
-            print(f"{row['case']:<28} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['req_per_s']:>8} {sql:>8} {row['requests']:>5}")
+            numbers = (row["p50_ms"], row["p95_ms"], row["req_per_s"], sql)
+            print(f"{row['case']:<28}" + "".join(f" {n:>8}" for n in numbers) + f" {row['requests']:>5}")
 
 
 def main() -> None:

@@ -12,13 +12,13 @@ import logging
 from flask import abort, flash, request, url_for
 from flask_admin import Admin
 from flask_admin.actions import action
-from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import inspect
+from sqlalchemy import inspect, or_
 from sqlalchemy.orm import MANYTOONE, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, HiddenField, PasswordField, SelectField
@@ -200,18 +200,30 @@ class SecureModelView(ModelView):
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Flask-Admin's search, filters and sort, paged by ``pagination``: a cached total and a
-        short index walk on any page instead of ``COUNT(*)`` and a deep ``OFFSET`` per view."""
-        if not execute:
-            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        short index walk on any page instead of ``COUNT(*)`` and a deep ``OFFSET`` per view.
+
+        Always executes: Flask-Admin's list and export ask for rows, never for a query."""
         query, joins = self.get_query(), {}
         if self._search_supported and search:
-            query, _, joins, _ = self._apply_search(query, None, joins, {}, search)
+            query, joins = self.apply_search(query, joins, search)
         if filters and self._filters:
             query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         eager = [joinedload(path) for path in self._auto_joins]  # the relationships the list shows
         size = page_size or self.page_size
         return pagination.fetch(db.session, query.statement, self.model, page or 0, size, eager)
+
+    def apply_search(self, query, joins, search):
+        """Flask-Admin's search (every word in some searchable column; ``^`` prefix, ``=`` exact),
+        matched by ``pagination.matches`` instead of its ``lower(CAST(…)) LIKE lower(…)``."""
+        for term in search.split():
+            pattern, clauses = tools.parse_like_term(term), []
+            for field, path in self._search_fields:
+                query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
+                column = field if alias is None else getattr(alias, field.key)
+                clauses.append(pagination.matches(db.session, column, pattern))
+            query = query.filter(or_(*clauses))
+        return query, joins
 
     # --- saving ---------------------------------------------------------------------------
 

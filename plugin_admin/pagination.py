@@ -85,6 +85,14 @@ def page_ids(session, stmt: sa.Select, model, page: int, total: int, page_size: 
     return ids[::-1] if reverse else ids
 
 
+def matches(session, column, pattern: str):
+    """``column LIKE pattern`` regardless of case: plain LIKE on SQLite (case-blind already, for
+    ASCII, and twice as fast as ``lower(…) LIKE lower(…)``), ILIKE elsewhere (trigram-indexed)."""
+    if not isinstance(column.type, sa.String):
+        column = sa.cast(column, sa.Unicode)
+    return column.like(pattern) if session.get_bind().dialect.name == "sqlite" else column.ilike(pattern)
+
+
 def rows_by_id(session, model, ids: list, options=()) -> list:
     """The records of ``ids``, in that order, loaded with ``options`` (eager loads) in one query."""
     if not ids:

@@ -11,6 +11,8 @@ from plugin_admin import demo
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta
 
+from .factories import plugin
+
 pytestmark = pytest.mark.slow
 LISTS = ("pluginmeta", "pluginprompt", "pluginselector", "plugindata")
 
@@ -93,3 +95,17 @@ def test_row_buttons_are_flask_admins_and_delete_works(app, client, auth):
     fields = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', form.group(2)))
     assert client.post(form.group(1), data=fields).status_code == 302
     assert db.session.get(PluginMeta, PluginMeta.id_from_hashed_id(fields["id"])) is None
+
+
+@pytest.mark.parametrize(
+    "search, found",
+    [("WEATHER", {"weather_faq", "weather_helper"}), ("^billing", {"billing_faq"}), ("faq weather", {"weather_faq"}),
+     ("=weather_faq", {"weather_faq"}), ("nothing", set())],
+)  # fmt: skip
+def test_search_ignores_case_and_keeps_flask_admins_syntax(client, auth, search, found):
+    for name in ("weather_faq", "weather_helper", "billing_faq"):
+        plugin(name)
+    auth.login("viewer")
+    body = client.get("/admin/pluginmeta/", query_string={"search": search}).get_data(as_text=True)
+    names = set(re.findall(r'<td class="col-name">\s*([a-z_]+)\s*</td>', body))
+    assert names == found

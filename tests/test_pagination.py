@@ -1,5 +1,7 @@
 """Paging large lists: the same rows as a plain OFFSET query, at the same cost on any page and size."""
 
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -62,8 +64,7 @@ def test_ordering_ends_with_the_primary_key_in_the_sort_direction():
 
 def test_every_row_appears_once_across_pages_with_equal_sort_keys(app):
     demo.seed(95)
-    db.session.execute(sa.update(PluginMeta).values(updated_at=PluginMeta.created_at, row_version=2))
-    db.session.execute(sa.update(PluginMeta).values(updated_at=sa.select(sa.func.min(PluginMeta.updated_at)).scalar_subquery()))
+    db.session.execute(sa.update(PluginMeta).values(updated_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
     db.session.commit()
     stmt = sa.select(PluginMeta).order_by(PluginMeta.updated_at.desc())
     seen = []
