@@ -8,23 +8,34 @@ they were opened with, so a save on a stale form is refused instead of overwriti
 """
 
 import logging
+from datetime import datetime, timezone
 
 from flask import abort, flash, request, url_for
 from flask_admin import Admin
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import inspect, or_
 from sqlalchemy.orm import MANYTOONE, joinedload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import FloatField, HiddenField, PasswordField, SelectField
+from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from . import pagination, validation
+from .admin_forms import (
+    AdminForm,
+    CommaListField,
+    HashedAjaxLoader,
+    JSONListField,
+    NewPasswordField,
+    OpenedVersionField,
+    catalog_payload,
+    choices,
+    with_catalog_hints,
+)
 from .auth import check_role, has_role
 from .catalog import get_catalog
 from .extensions import db
@@ -34,41 +45,8 @@ from .validation import ValidationError
 
 log = logging.getLogger(__name__)
 
-AJAX_LIMIT = 20
-"""Most suggestions one ajax lookup returns, whatever the request asks for."""
-
-
-class AdminForm(FlaskForm):
-    """Flask-WTF forms: their ``csrf_token`` is the one CSRFProtect checks on every POST."""
-
-
-class NotWritten:
-    """A form field the view reads itself; ``populate_obj`` leaves the record alone."""
-
-    def populate_obj(self, obj, name):
-        pass
-
-
-class OpenedVersionField(NotWritten, HiddenField):
-    """The ``row_version`` an edit form was opened with."""
-
-
-class NewPasswordField(NotWritten, PasswordField):
-    """A password to hash into ``password_hash``; never stored as given."""
-
-
-class HashedAjaxLoader(QueryAjaxModelLoader):
-    """Flask-Admin's ajax lookup, speaking hashed ids both ways."""
-
-    def format(self, model):
-        return (model.hashed_id, str(model)) if model is not None else None
-
-    def get_one(self, pk):
-        pk = self.model.id_from_hashed_id(pk)
-        return super().get_one(pk) if pk is not None else None
-
-    def get_list(self, term, offset=0, limit=AJAX_LIMIT):
-        return super().get_list(term or "", max(offset or 0, 0), min(max(limit or AJAX_LIMIT, 1), AJAX_LIMIT))
+def utc_text(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def sync_foreign_keys(record) -> None:
@@ -84,10 +62,6 @@ def sync_foreign_keys(record) -> None:
         if parent is not None:
             for local, remote in rel.local_remote_pairs:
                 setattr(record, local.key, getattr(parent, remote.key))
-
-
-def choices(values, labels=None) -> list[SelectChoice]:
-    return [SelectChoice(v, (labels or {}).get(v, v)) for v in values]
 
 
 def shown(value) -> str:
@@ -113,6 +87,8 @@ class SecureModelView(ModelView):
     column_display_pk = False
     form_excluded_columns = ("created_at", "updated_at", "row_version")
     column_details_exclude_list = ("row_version",)
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     details_template = "admin/record_details.html"
     list_template = "admin/model/large_list.html"
     form_selects: dict[str, list[SelectChoice]] = {}
@@ -363,6 +339,8 @@ class PluginMetaView(SecureModelView):
         for key in ("plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin")
     }
     form_selects = {"plugin_class": choices(validation.PLUGIN_CLASSES)}
+    form_overrides = {"tags": CommaListField, "annotations": JSONListField}
+    form_args = {"annotations": {"description": 'A JSON list of one-key mappings, e.g. [{"team": "weather"}].'}}
     form_excluded_columns = (
         *SecureModelView.form_excluded_columns, "plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin"
     )
@@ -385,6 +363,8 @@ class PluginSelectorView(PluginPartView):
     column_filters = ("directive", *PluginPartView.column_filters, *updated_filters(PluginSelector))
     form_columns = ("plugin", "directive", "search_terms")
     form_selects = {"directive": choices(validation.DIRECTIVES)}
+    form_overrides = {"search_terms": CommaListField}
+    form_args = {"search_terms": {"description": "Comma-separated; required for search_terms, empty otherwise."}}
 
 
 class PluginPromptView(PluginPartView):
@@ -416,50 +396,6 @@ class PluginPromptView(PluginPartView):
         return with_catalog_hints(super().edit_form(obj))
 
 
-def catalog_payload() -> dict:
-    """What the prompt form's script needs to follow the provider: ranges and model limits."""
-    return {
-        p.key: {
-            "name": p.display_name,
-            "temperature": {"min": p.temperature_min, "max": p.temperature_max, "default": p.temperature_default},
-            "models": {
-                m.name: {"max_output_tokens": m.max_output_tokens, "temperature_adjustable": m.temperature_adjustable}
-                for m in p.models.values()
-            },
-        }
-        for p in get_catalog().providers.values()
-    }
-
-
-def catalog_hints(provider_key, model_name) -> dict[str, str]:
-    """The allowed temperature and output limit for a provider and model, as the form shows them."""
-    catalog = get_catalog()
-    provider = catalog.provider(provider_key)
-    if provider is None:
-        return {"temperature": "Choose a provider to see its range.", "max_completion_tokens": ""}
-    model = catalog.model(provider_key, model_name)
-    if model is not None and not model.temperature_adjustable:
-        temperature = f"{model.name} accepts only the default {provider.temperature_default:g}."
-    else:
-        temperature = (
-            f"{provider.display_name} accepts {provider.temperature_min:g}–{provider.temperature_max:g}"
-            f" (default {provider.temperature_default:g})."
-        )
-    tokens = (
-        f"1 to {model.max_output_tokens:,} output tokens for {model.name}."
-        if model is not None
-        else "Choose a model of the catalog to see its output limit."
-    )
-    return {"temperature": temperature, "max_completion_tokens": tokens}
-
-
-def with_catalog_hints(form):
-    hints = catalog_hints(form.provider.data, form.model.data)
-    for field, text in hints.items():
-        form[field].description = Markup('<span data-hint="{}">{}</span>').format(field, text)
-    return form
-
-
 class PluginDataView(PluginPartView):
     column_list = ("plugin", "description", "connection", "method", "limit", "updated_at")
     column_sortable_list = (("plugin", "plugin.name"), "connection", "method", "limit", "updated_at")
@@ -473,6 +409,7 @@ class PluginDataView(PluginPartView):
         "url_params", "headers", "body", "parameters", "test_values", "limit",
     )
     form_selects = {"method": choices(("", *validation.HTTP_METHODS), {"": "—"})}
+    form_overrides = {"parameters": JSONListField, "test_values": JSONListField}
 
 
 class UserView(SecureModelView):

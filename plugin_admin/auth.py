@@ -59,8 +59,8 @@ def require_login():
         return None
     if current_user.is_authenticated:
         return None
-    if request.method != "GET":
-        abort(401)
+    if request.method not in ("GET", "HEAD"):
+        abort(401)  # a form posted after the session ended: going to the login page would lose it silently
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

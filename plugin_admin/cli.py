@@ -1,13 +1,14 @@
-"""Commands under ``flask --app app``: users and demo data (SPEC §5)."""
+"""Commands under ``flask --app app``: users, demo data and manifests (SPEC §5)."""
 
 import secrets
 import sys
 import time
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 
-from . import demo, validation
+from . import demo, manifests, validation
 from .extensions import db
 from .models import User
 from .validation import ValidationError
@@ -16,6 +17,8 @@ from .validation import ValidationError
 def register(app) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed)
+    app.cli.add_command(import_manifest)
+    app.cli.add_command(export_manifest)
 
 
 def _fail(error: ValidationError):
@@ -71,3 +74,73 @@ def seed(count, if_empty, demo_login):
         password = secrets.token_urlsafe(12)
         save_user("admin", "admin", password)
         click.echo(f"log in at http://127.0.0.1:5000/login as: admin / {password}")
+
+
+_VERBS = {manifests.CREATE: "create", manifests.UPDATE: "update"}
+
+
+def _report_document(plan: manifests.DocumentPlan, dry_run: bool) -> None:
+    label = " ".join(filter(None, (plan.kind, plan.name)))
+    if not plan.ok:
+        outcome = "invalid" + (f" ({label})" if label else "")
+    elif plan.action == manifests.UNCHANGED:
+        outcome = f"unchanged {label}"
+    elif plan.applied:
+        outcome = f"{_VERBS[plan.action]}d {label}"
+    else:
+        outcome = f"would {_VERBS[plan.action]} {label}" + ("" if dry_run else " (not applied)")
+    if plan.plugin is not None and plan.plugin.id:
+        outcome += f" ({plan.plugin.record_locator})"
+    click.echo(f"  document {plan.document.number}: {outcome}")
+    for change in plan.changes:
+        click.echo(f"    ~ {change}")
+    for problem in plan.errors:
+        click.echo(f"    error: {problem}")
+    for problem in plan.warnings:
+        click.echo(f"    warning: {problem}")
+
+
+@click.command("import-manifest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would be created or updated, field by field; write nothing.")
+def import_manifest(paths, dry_run):
+    """Create or update plugins from Smarter manifests: files or folders of YAML (multi-document too) or JSON.
+
+    Each file applies in one transaction: a file with any error applies nothing, the other
+    files still apply. Exits 1 when any file failed.
+    """
+    files = manifests.manifest_paths(paths)
+    if not files:
+        click.echo("error: no manifest files (*.yaml, *.yml, *.json) in the given folders", err=True)
+        sys.exit(1)
+    plan = manifests.plan_import([doc for path in files for doc in manifests.load_path(path)])
+    if not dry_run:
+        manifests.apply(plan)
+    failed = plan.failed_sources()
+    for source, plans in plan.sources().items():
+        outcome = "dry run, nothing written" if dry_run else "applied"
+        if source in failed:
+            outcome = "FAILED, nothing in this file " + ("would be applied" if dry_run else "was applied")
+        click.echo(f"{source}: {len(plans)} manifest{'s' * (len(plans) != 1)}, {outcome}")
+        for document in plans:
+            _report_document(document, dry_run)
+    total = len(plan.sources())
+    done = "valid" if dry_run else "applied"
+    summary = f"{total} file{'s' * (total != 1)}: {total - len(failed)} {done}, {len(failed)} failed"
+    if failed and total > len(failed):
+        summary += " (the other files " + ("would still apply" if dry_run else "were applied") + ")"
+    click.echo(summary)
+    if failed:
+        sys.exit(1)
+
+
+@click.command("export-manifest")
+@click.argument("ref", metavar="NAME|LOCATOR")
+@click.option("--format", "fmt", type=click.Choice(manifests.FORMATS), default="yaml", show_default=True)
+def export_manifest(ref, fmt):
+    """Print a plugin's Smarter manifest, found by name or by its locator (pluginmeta-r...x)."""
+    plugin = manifests.find_plugin(ref)
+    if plugin is None:
+        click.echo(f"error: no plugin is named or located by {ref!r}", err=True)
+        sys.exit(1)
+    click.echo(manifests.export_plugin(plugin, fmt), nl=False)

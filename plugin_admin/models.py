@@ -225,7 +225,11 @@ class TimestampedModel(db.Model):
         Rules take values, not instances, so bulk loaders can check rows without
         building 100,000 ORM objects, and instances check through the same code.
         """
-        return Errors()
+        errors = Errors()
+        for column in cls.__table__.columns:
+            if isinstance(column.type, sa.String):
+                validation.check_text(errors, column.key, values.get(column.key))
+        return errors
 
     def rule_values(self) -> dict:
         """What the rules read: the columns, plus any context a subclass adds."""
@@ -413,6 +417,7 @@ class PluginMeta(TimestampedModel):
         validation.check_name(errors, v["name"])
         validation.check_choice(errors, "plugin_class", v["plugin_class"], validation.PLUGIN_CLASSES)
         validation.check_semver(errors, v["version"])
+        validation.check_length(errors, "version", v["version"], cls.__table__.c.version.type.length)
         validation.check_string_list(errors, "tags", v["tags"])
         validation.check_annotations(errors, v["annotations"])
         return errors
@@ -565,6 +570,8 @@ class PluginData(TimestampedModel):
             errors.add("plugin", "is required")
         else:
             validation.check_plugin_data(errors, v["plugin_class"], v)
+        for field in ("connection", "endpoint"):
+            validation.check_length(errors, field, v[field], cls.__table__.c[field].type.length)
         return errors
 
     @classmethod

@@ -24,6 +24,7 @@ ROLES = ("viewer", "editor", "admin")
 NAME_MAX = 255
 MODEL_MAX = 255
 SYSTEM_ROLE_MAX = 32000
+INTEGER_MAX = 2**31 - 1
 SPEC = "SPEC §1"
 
 
@@ -102,6 +103,19 @@ def check_semver(errors: Errors, value) -> None:
         errors.add("version", f"{show(value)} is not a SemVer version MAJOR.MINOR.PATCH ({SPEC}, semver.org 2.0.0)")
 
 
+def check_text(errors: Errors, field: str, value) -> None:
+    """Text PostgreSQL can store: no NUL character (SQLite would keep it, PostgreSQL refuses the row)."""
+    if isinstance(value, str) and "\x00" in value:
+        position = value.index("\x00") + 1
+        errors.add(field, f"contains a NUL character (\\x00, at position {position}), which text cannot hold")
+
+
+def check_length(errors: Errors, field: str, value, limit: int) -> None:
+    """Text longer than its column holds (PostgreSQL would refuse the row; SQLite would keep it)."""
+    if field not in errors and isinstance(value, str) and len(value) > limit:
+        errors.add(field, f"is {len(value):,} characters; the limit is {limit:,} ({SPEC})")
+
+
 def check_string_list(errors: Errors, field: str, value) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         errors.add(field, f"{show(value)} is not a list of strings ({SPEC})")
@@ -131,10 +145,15 @@ def _real(errors: Errors, field: str, value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors.add(field, f"{show(value)} is not a number")
         return None
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        errors.add(field, f"{show(value)} is too large to be a {field}")
+        return None
+    if not math.isfinite(number):
         errors.add(field, f"{show(value)} is not a finite number (NaN and infinity are refused)")
         return None
-    return float(value)
+    return number
 
 
 def check_prompt(errors: Errors, catalog: Catalog, provider, model, temperature, max_completion_tokens, system_role):
@@ -225,3 +244,5 @@ def check_plugin_data(errors: Errors, plugin_class, data: Mapping) -> None:
     limit = data["limit"]
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         errors.add("limit", f"{show(limit)} is not a whole number of at least 1 ({SPEC})")
+    elif limit is not None and limit > INTEGER_MAX:
+        errors.add("limit", f"{limit:,} is above the largest limit, {INTEGER_MAX:,} (an INTEGER column)")

@@ -9,6 +9,7 @@ def test_anonymous_requests_go_to_login_and_keep_their_destination(client, users
     response = client.get("/admin/pluginprompt/?page=1")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/admin/pluginprompt/?page%3D1"
+    assert client.head("/admin/").status_code == 302
 
 
 def test_amnesty_urls_and_static_files_need_no_login(client):
@@ -76,7 +77,7 @@ def test_logout_is_post_only_and_ends_the_session(client, auth):
 
 def test_session_cookie_is_httponly_and_samesite(client, auth):
     response = auth.login("viewer")
-    cookie = response.headers["Set-Cookie"]
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -90,3 +91,20 @@ def test_anonymous_post_is_refused(client, users):
     token = csrf_token(client, "/login")
     response = client.post("/admin/pluginmeta/new/", data={"name": "x", "csrf_token": token})
     assert response.status_code == 401
+
+
+def test_require_role_guards_plain_flask_views(make_app, users):
+    from plugin_admin.auth import require_role
+    from tests.conftest import AuthActions
+
+    app = make_app()
+
+    @app.get("/editors-only")
+    @require_role("editor")
+    def editors_only():
+        return "ok"
+
+    for role, status in (("viewer", 403), ("editor", 200), ("admin", 200)):
+        client = app.test_client()
+        AuthActions(client).login(role)
+        assert client.get("/editors-only").status_code == status, role

@@ -1,0 +1,113 @@
+"""Form pieces for the admin views: CSRF-aware forms, list-friendly fields, hashed-id ajax lookups,
+and the catalog limits a prompt form shows next to its fields."""
+
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.form import JSONField
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.fields.choices import SelectChoice
+
+from .catalog import get_catalog
+
+AJAX_LIMIT = 20
+"""Most suggestions one ajax lookup returns, whatever the request asks for."""
+
+
+class AdminForm(FlaskForm):
+    """Flask-WTF forms: their ``csrf_token`` is the one CSRFProtect checks on every POST."""
+
+
+class NotWritten:
+    """A form field the view reads itself; ``populate_obj`` leaves the record alone."""
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+class OpenedVersionField(NotWritten, HiddenField):
+    """The ``row_version`` an edit form was opened with."""
+
+
+class NewPasswordField(NotWritten, PasswordField):
+    """A password to hash into ``password_hash``; never stored as given."""
+
+
+class CommaListField(StringField):
+    """A list of strings typed as ``a, b, c``."""
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = [part.strip() for part in valuelist[0].split(",") if part.strip()]
+
+
+class JSONListField(JSONField):
+    """JSON for list-valued columns: empty shows as ``[]`` (Flask-Admin's JSONField shows ``{}``)."""
+
+    def _value(self):
+        return super()._value() if self.raw_data or self.data else "[]"
+
+
+class HashedAjaxLoader(QueryAjaxModelLoader):
+    """Flask-Admin's ajax lookup, speaking hashed ids both ways."""
+
+    def format(self, model):
+        return (model.hashed_id, str(model)) if model is not None else None
+
+    def get_one(self, pk):
+        pk = self.model.id_from_hashed_id(pk)
+        return super().get_one(pk) if pk is not None else None
+
+    def get_list(self, term, offset=0, limit=AJAX_LIMIT):
+        return super().get_list(term or "", max(offset or 0, 0), min(max(limit or AJAX_LIMIT, 1), AJAX_LIMIT))
+
+
+def choices(values, labels=None) -> list[SelectChoice]:
+    return [SelectChoice(v, (labels or {}).get(v, v)) for v in values]
+
+
+def catalog_payload() -> dict:
+    """What the prompt form's script needs to follow the provider: ranges and model limits."""
+    return {
+        p.key: {
+            "name": p.display_name,
+            "temperature": {"min": p.temperature_min, "max": p.temperature_max, "default": p.temperature_default},
+            "models": {
+                m.name: {"max_output_tokens": m.max_output_tokens, "temperature_adjustable": m.temperature_adjustable}
+                for m in p.models.values()
+            },
+        }
+        for p in get_catalog().providers.values()
+    }
+
+
+def catalog_hints(provider_key, model_name) -> dict[str, str]:
+    """The allowed temperature and output limit for a provider and model, as the form shows them."""
+    catalog = get_catalog()
+    provider = catalog.provider(provider_key)
+    if provider is None:
+        return {"temperature": "Choose a provider to see its range.", "max_completion_tokens": ""}
+    model = catalog.model(provider_key, model_name)
+    if model is not None and not model.temperature_adjustable:
+        temperature = f"{model.name} accepts only the default {provider.temperature_default:g}."
+    else:
+        temperature = (
+            f"{provider.display_name} accepts {provider.temperature_min:g}–{provider.temperature_max:g}"
+            f" (default {provider.temperature_default:g})."
+        )
+    tokens = (
+        f"1 to {model.max_output_tokens:,} output tokens for {model.name}."
+        if model is not None
+        else "Choose a model of the catalog to see its output limit."
+    )
+    return {"temperature": temperature, "max_completion_tokens": tokens}
+
+
+def with_catalog_hints(form):
+    hints = catalog_hints(form.provider.data, form.model.data)
+    for field, text in hints.items():
+        form[field].description = Markup('<span data-hint="{}">{}</span>').format(field, text)
+    return form
