@@ -184,10 +184,11 @@ class SecureModelView(ModelView):
             query, joins = self.apply_search(query, joins, search)
         if filters and self._filters:
             query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
+        unsorted = query.statement
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         eager = [joinedload(path) for path in self._auto_joins]  # the relationships the list shows
         size = page_size or self.page_size
-        return pagination.fetch(db.session, query.statement, self.model, page or 0, size, eager)
+        return pagination.fetch(db.session, query.statement, self.model, page or 0, size, eager, unsorted)
 
     def apply_search(self, query, joins, search):
         """Flask-Admin's search (every word in some searchable column; ``^`` prefix, ``=`` exact),

@@ -1,10 +1,11 @@
-"""Pages of large lists that cost the same on page 5,000 as on page 1.
+"""Pages of large lists without a ``COUNT(*)`` per view or a deep ``OFFSET`` scan.
 
 Totals are counted once per (query, generation) and cached; the generation is a
 token that any committed change drops (it is one of ``caching.DERIVED_KEYS``), so
 every process counts afresh after a write. Rows come in two short steps: the ids of
 the page, walked on the sort index (a page past the middle is walked from the other
-end, in reverse order, and flipped back), then the full rows of those ids only.
+end, in reverse order, and flipped back, so the last page costs what the first does
+and no page walks more than half the index), then the full rows of those ids only.
 """
 
 import hashlib
@@ -101,7 +102,12 @@ def rows_by_id(session, model, ids: list, options=()) -> list:
     return [found[pk] for pk in ids if pk in found]
 
 
-def fetch(session, stmt: sa.Select, model, page: int = 0, page_size: int = PAGE_SIZE, options=()) -> tuple[int, list]:
-    """``(total, records on page)`` of ``stmt`` (a select of ``model`` with its filters, joins and order)."""
-    total = count(session, stmt, model)
+def fetch(session, stmt: sa.Select, model, page: int = 0, page_size: int = PAGE_SIZE, options=(),
+          unsorted: sa.Select | None = None) -> tuple[int, list]:
+    """``(total, records on page)`` of ``stmt`` (a select of ``model`` with its filters, joins and order).
+
+    ``unsorted`` is ``stmt`` before the joins its sort needed: counted instead, every order
+    of one list shares one cached total and the count skips those joins.
+    """
+    total = count(session, unsorted if unsorted is not None else stmt, model)
     return total, rows_by_id(session, model, page_ids(session, stmt, model, page, total, page_size), options)

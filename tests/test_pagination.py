@@ -125,3 +125,13 @@ def test_pages_past_the_end_are_empty(app):
     plugin()
     assert pagination.fetch(db.session, sa.select(PluginMeta), PluginMeta, page=1) == (1, [])
     assert pagination.page_ids(db.session, sa.select(PluginMeta), PluginMeta, -1, 1) == []
+
+
+def test_every_order_of_a_list_shares_one_total(app, queries):
+    plugin("one")
+    unsorted = sa.select(PluginPrompt)
+    by_plugin = sa.select(PluginPrompt).outerjoin(PluginPrompt.plugin).order_by(PluginMeta.name)
+    assert pagination.fetch(db.session, unsorted.order_by(PluginPrompt.id), PluginPrompt, unsorted=unsorted)[0] == 1
+    with queries:
+        total, records = pagination.fetch(db.session, by_plugin, PluginPrompt, unsorted=unsorted)
+    assert (total, len(records), queries.count) == (1, 1, 2)  # the ids and the rows: no count
