@@ -188,8 +188,8 @@ def queries(app):
 
 
 @pytest.fixture
-def live_server(database_uri):
-    """Start ``gunicorn -w N app:app`` on this pass's database: ``live_server(workers=2, **env)``.
+def gunicorn_server(database_uri):
+    """Start ``gunicorn -w N app:app`` on this pass's database: ``gunicorn_server(workers=2, **env)``.
 
     Every server started is stopped at the end of the test, pass or fail.
     """

@@ -1,4 +1,4 @@
-"""The gunicorn fixture: real workers on a free port, the environment reaching the app's config."""
+"""The gunicorn_server fixture: real workers on a free port, the environment reaching the app's config."""
 
 import urllib.request
 
@@ -7,8 +7,8 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def test_live_server_serves_and_stops(live_server):
-    server = live_server(workers=2, SQL_STATEMENT_HEADER="true")
+def test_gunicorn_server_serves_and_stops(gunicorn_server):
+    server = gunicorn_server(workers=2, SQL_STATEMENT_HEADER="true")
     with urllib.request.urlopen(f"{server.url}/readiness", timeout=5) as response:
         assert response.status == 200
         assert response.headers["X-SQL-Statements"] == "1"  # the probe's SELECT 1

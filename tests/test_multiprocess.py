@@ -49,11 +49,11 @@ def save(client: Client, prompt, **changes):
     return client.request(path, fields, follow=False)
 
 
-def test_an_edit_through_one_process_is_what_the_other_shows_next(live_server, shared):
+def test_an_edit_through_one_process_is_what_the_other_shows_next(gunicorn_server, shared):
     record = plugin()
     prompt = record.plugin_prompt_plugin.hashed_id
-    a = logged_in(live_server(workers=1, **shared))
-    b = logged_in(live_server(workers=1, **shared))
+    a = logged_in(gunicorn_server(workers=1, **shared))
+    b = logged_in(gunicorn_server(workers=1, **shared))
     json_path = f"/l/pluginprompt-{prompt}.json"
     details_path = f"/admin/pluginprompt/details/?id={prompt}"
     stale = []
@@ -69,9 +69,9 @@ def test_an_edit_through_one_process_is_what_the_other_shows_next(live_server, s
     assert stale == []
 
 
-def test_eight_clients_editing_and_listing_lose_no_write(live_server, shared):
+def test_eight_clients_editing_and_listing_lose_no_write(gunicorn_server, shared):
     prompts = [plugin(f"concurrent_{n}").plugin_prompt_plugin.hashed_id for n in range(8)]
-    server = live_server(workers=2, **shared)
+    server = gunicorn_server(workers=2, **shared)
     acknowledged: dict[str, int] = {}
     failures: list[str] = []
     deadline = time.monotonic() + 10
