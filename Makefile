@@ -40,5 +40,9 @@ serve-prod: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(VENV)/bin/gunicorn --workers $${WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} app:app
 
+## Seed BENCH_PLUGINS (100000) plugins into SQLite (or DATABASE_URL), time the main pages under gunicorn.
+bench: $(VENV)/.installed
+	$(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from .config import Config
+from . import sql_statements
 from .extensions import cache, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_security(app)
     init_auth(app)
     app.register_blueprint(health.bp)
+    sql_statements.init_app(app)
     app.register_blueprint(locators.bp)
     init_admin(app)
     cli.register(app)

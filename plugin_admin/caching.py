@@ -52,6 +52,14 @@ def write(key, value) -> None:
         log.warning("cache write failed for %s", key, exc_info=True)
 
 
+def add(key, value) -> None:
+    """Store ``value`` unless ``key`` holds one already (the first writer wins)."""
+    try:
+        cache.add(key, value, timeout=timeout())
+    except Exception:
+        log.warning("cache write failed for %s", key, exc_info=True)
+
+
 def drop(*keys) -> None:
     if not keys:
         return

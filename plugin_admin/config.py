@@ -52,3 +52,4 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.FLASK_ADMIN_SWATCH = "cerulean"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQL_STATEMENT_HEADER = env.get("SQL_STATEMENT_HEADER", "").lower() in ("1", "true", "yes")

@@ -187,6 +187,27 @@ def queries(app):
     return QueryCounter(db.engine)
 
 
+@pytest.fixture
+def gunicorn_server(database_uri):
+    """Start ``gunicorn -w N app:app`` on this pass's database: ``gunicorn_server(workers=2, **env)``.
+
+    Every server started is stopped at the end of the test, pass or fail.
+    """
+    from .live import LiveServer
+
+    started = []
+
+    def start(workers=2, **env):
+        settings = {"DATABASE_URL": database_uri, "SECRET_KEY": "live-test-secret", **env}
+        server = LiveServer(settings, workers=workers).__enter__()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
 # --- logins for the admin UI -------------------------------------------------------------
 
 PASSWORD = "correct horse battery"

@@ -1,0 +1,260 @@
+"""``make bench``: seed N plugins, serve them with gunicorn, time the pages operators use most.
+
+Seeds a fresh database (a SQLite file under ``bench/results/``, or ``DATABASE_URL``),
+creates a bench admin login, starts ``gunicorn -w 2`` on 127.0.0.1 with the
+``X-SQL-Statements`` header on, logs in like a browser and requests each case one
+client at a time, bounded in requests and seconds. Prints p50/p95 latency, requests
+per second and SQL statements per request, and keeps them as JSON next to the database.
+
+Settings (environment): BENCH_PLUGINS (100000), BENCH_REQUESTS per case (200),
+BENCH_SECONDS per case (20), BENCH_WORKERS (2), BENCH_REUSE=1 to keep an already
+seeded database of the same size.
+"""
+
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.live import ROOT, Client, LiveServer, Response, form_fields
+
+RESULTS = ROOT / "bench" / "results"
+USERNAME = "bench_admin"
+SEARCH_TERM = "weather_faq"
+
+
+@dataclass
+class Settings:
+    plugins: int = int(os.environ.get("BENCH_PLUGINS", "100000"))
+    requests: int = int(os.environ.get("BENCH_REQUESTS", "200"))
+    seconds: float = float(os.environ.get("BENCH_SECONDS", "20"))
+    workers: int = int(os.environ.get("BENCH_WORKERS", "2"))
+    reuse: bool = os.environ.get("BENCH_REUSE", "") == "1"
+    database_url: str = ""
+    cache_url: str = os.environ.get("CACHE_URL", "")
+
+    def __post_init__(self):
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        self.database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{RESULTS / 'bench.sqlite3'}"
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_url.startswith("postgres") else "sqlite"
+
+    def env(self, **extra) -> dict:
+        env = {**os.environ, "DATABASE_URL": self.database_url, **extra}
+        if self.cache_url:
+            env["CACHE_URL"] = self.cache_url
+        return env
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def flask(settings: Settings, *args, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=settings.env(),
+        input=stdin, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    if done.returncode:
+        sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout.strip()
+
+
+def reset_database(settings: Settings) -> None:
+    """An empty database: the SQLite file removed, or every PostgreSQL table dropped (bench databases only)."""
+    if settings.backend == "sqlite":
+        path = Path(settings.database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    name = urllib.parse.urlsplit(settings.database_url).path.lstrip("/")
+    if "bench" not in name and "test" not in name:
+        sys.exit(f"refusing to empty database {name!r}: its name must contain 'bench' or 'test'")
+    import sqlalchemy as sa
+
+    from plugin_admin.config import database_url
+
+    engine = sa.create_engine(database_url(settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def prepare(settings: Settings) -> str:
+    """Seed (unless reusing a database of the right size) and (re)create the bench login; returns its password."""
+    flask(settings, "db", "upgrade")
+    seeded = plugin_count(settings)
+    if not (settings.reuse and seeded == settings.plugins):
+        reset_database(settings)
+        flask(settings, "db", "upgrade")
+        print(flask(settings, "seed", "--plugins", str(settings.plugins)), flush=True)
+    password = secrets.token_urlsafe(16)
+    flask(settings, "create-user", USERNAME, "--role", "admin", "--password-stdin", stdin=password + "\n")
+    return password
+
+
+def plugin_count(settings: Settings) -> int:
+    import sqlalchemy as sa
+
+    from plugin_admin.config import database_url
+
+    engine = sa.create_engine(database_url(settings.database_url))
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(sa.text("SELECT count(*) FROM plugin_meta"))
+    except sa.exc.DatabaseError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def bench_prompt(settings: Settings) -> str:
+    """The hashed id of a prompt in the middle of the table, set to a model whose temperature may change."""
+    import sqlalchemy as sa
+
+    from plugin_admin import create_app
+    from plugin_admin.extensions import db
+    from plugin_admin.models import PluginPrompt
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": settings.database_url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        middle = db.session.scalar(sa.select(sa.func.max(PluginPrompt.id))) // 2
+        prompt = db.session.scalar(sa.select(PluginPrompt).where(PluginPrompt.id >= middle).limit(1))
+        prompt.provider, prompt.model, prompt.temperature = "openai", "gpt-4o-mini", 0.5
+        db.session.commit()
+        hashed = prompt.hashed_id
+        db.session.remove()
+        db.engine.dispose()
+    return hashed
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    path: str
+    expect: int = 200
+    post: bool = False
+
+
+def cases(settings: Settings, prompt: str) -> list[Case]:
+    last_page = max((settings.plugins - 1) // 20, 0)
+    return [
+        Case("dashboard", "/admin/"),
+        Case("plugin list, page 1", "/admin/pluginmeta/"),
+        Case("plugin list, near the end", f"/admin/pluginmeta/?page={max(last_page - 1, 0)}"),
+        Case("plugin search", f"/admin/pluginmeta/?search={SEARCH_TERM}"),
+        Case("prompt details", f"/admin/pluginprompt/details/?id={prompt}"),
+        Case("locator redirect", f"/l/pluginprompt-{prompt}", expect=302),
+        Case("prompt edit form", f"/admin/pluginprompt/edit/?id={prompt}"),
+        Case("prompt edit (POST)", f"/admin/pluginprompt/edit/?id={prompt}", expect=302, post=True),
+    ]
+
+
+@dataclass
+class Result:
+    case: Case
+    times: list[float] = field(default_factory=list)
+    statements: list[int] = field(default_factory=list)
+    elapsed: float = 0.0
+    problem: str = ""
+
+    def row(self) -> dict:
+        if self.problem:
+            return {"case": self.case.name, "problem": self.problem}
+        ms = sorted(t * 1000 for t in self.times)
+        return {
+            "case": self.case.name,
+            "requests": len(ms),
+            "p50_ms": round(statistics.median(ms), 1),
+            "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 1),
+            "req_per_s": round(len(ms) / self.elapsed, 1),
+            "sql_per_request": round(statistics.mean(self.statements), 1) if self.statements else None,
+        }
+
+
+def run_case(client: Client, case: Case, settings: Settings) -> Result:
+    result = Result(case)
+    edit = EditLoop(client, case.path) if case.post else None
+    first = edit.submit() if edit else client.request(case.path, follow=False)  # warm-up, not timed
+    if first.status != case.expect:
+        hint = " (page missing: are the admin views merged?)" if first.status == 404 else ""
+        result.problem = f"HTTP {first.status}, expected {case.expect}{hint}"
+        return result
+    started = time.perf_counter()
+    while len(result.times) < settings.requests and time.perf_counter() - started < settings.seconds:
+        before = time.perf_counter()
+        response = edit.submit(timed=True) if edit else client.request(case.path, follow=False)
+        result.times.append(edit.last_time if edit else time.perf_counter() - before)
+        if response.status != case.expect:
+            result.problem = f"HTTP {response.status} after {len(result.times)} requests, expected {case.expect}"
+            return result
+        if response.statements is not None:
+            result.statements.append(response.statements)
+    result.elapsed = sum(result.times) if edit else time.perf_counter() - started
+    return result
+
+
+class EditLoop:
+    """Saves the edit form again and again, each time with a changed temperature and the form's fresh version.
+
+    The form is re-read (untimed) before each save, as a person would open it; only the POST is timed.
+    """
+
+    def __init__(self, client: Client, path: str):
+        self.client, self.path, self.saves, self.last_time = client, path, 0, 0.0
+
+    def submit(self, timed: bool = False) -> Response:
+        fields = form_fields(self.client.request(self.path).body)
+        self.saves += 1
+        fields["temperature"] = f"{0.1 + (self.saves % 15) / 10:.1f}"
+        fields.pop("_continue_editing", None)
+        before = time.perf_counter()
+        response = self.client.request(self.path, fields, follow=False)
+        self.last_time = time.perf_counter() - before
+        return response
+
+
+def print_table(settings: Settings, rows: list[dict]) -> None:
+    print(f"\n{settings.backend}, {settings.plugins:,} plugins, {settings.workers} gunicorn workers, one client")
+    print(f"{'case':<28} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'SQL/req':>8} {'n':>5}")
+    for row in rows:
+        if "problem" in row:
+            print(f"{row['case']:<28} {row['problem']}")
+        else:
+            sql = "-" if row["sql_per_request"] is None else f"{row['sql_per_request']:g}"
+            numbers = (row["p50_ms"], row["p95_ms"], row["req_per_s"], sql)
+            print(f"{row['case']:<28}" + "".join(f" {n:>8}" for n in numbers) + f" {row['requests']:>5}")
+
+
+def main() -> None:
+    settings = Settings()
+    password = prepare(settings)
+    prompt = bench_prompt(settings)
+    env = settings.env(SQL_STATEMENT_HEADER="1", SECRET_KEY=secrets.token_hex(16),
+                       CACHE_KEY_PREFIX=f"bench-{secrets.token_hex(4)}:")  # fmt: skip
+    with LiveServer(env, workers=settings.workers) as server:
+        client = Client(server.url)
+        try:
+            client.login(USERNAME, password)
+        except RuntimeError as error:
+            sys.exit(f"cannot log in ({error}); nothing was measured")
+        rows = [run_case(client, case, settings).row() for case in cases(settings, prompt)]
+    print_table(settings, rows)
+    out = RESULTS / f"{settings.backend}-{settings.plugins}.json"
+    out.write_text(json.dumps({"backend": settings.backend, "plugins": settings.plugins,
+                               "workers": settings.workers, "cases": rows}, indent=2))  # fmt: skip
+    print(f"\nsaved to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Pages of large lists without a ``COUNT(*)`` per view or a deep ``OFFSET`` scan.
+
+Totals are counted once per (query, generation) and cached; the generation is a
+token that any committed change drops (it is one of ``caching.DERIVED_KEYS``), so
+every process counts afresh after a write. Rows come in two short steps: the ids of
+the page, walked on the sort index (a page past the middle is walked from the other
+end, in reverse order, and flipped back, so the last page costs what the first does
+and no page walks more than half the index), then the full rows of those ids only.
+"""
+
+import hashlib
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
+
+from . import caching
+
+PAGE_SIZE = 20
+GENERATION_KEY = "lists:generation"
+caching.DERIVED_KEYS.add(GENERATION_KEY)
+
+
+def generation() -> str:
+    """The current list generation, created when missing before anything is counted under it."""
+    token = caching.read(GENERATION_KEY)
+    if token is None:
+        caching.add(GENERATION_KEY, uuid.uuid4().hex)
+        # Set before counting: a commit landing during the count drops this token, and
+        # the count cached under it is never read.
+        token = caching.read(GENERATION_KEY) or uuid.uuid4().hex  # cache down: a key never read again
+    return token
+
+
+def _statement_key(session, stmt) -> str:
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    text = f"{compiled}|{sorted(compiled.params.items(), key=lambda item: item[0])!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def count(session, stmt: sa.Select, model) -> int:
+    """How many ``model`` rows ``stmt`` selects; cached until the next committed change."""
+    ids = stmt.with_only_columns(model.id, maintain_column_froms=True).order_by(None).subquery()
+    count_stmt = sa.select(sa.func.count()).select_from(ids)
+    if caching.pending_keys(session):  # uncommitted changes: count them, share nothing
+        return session.scalar(count_stmt)
+    generation_token = generation()
+    key = f"lists:count:{generation_token}:{_statement_key(session, count_stmt)}"
+    total = caching.read(key)
+    if total is None:
+        total = session.scalar(count_stmt)
+        caching.write(key, total)
+    return total
+
+
+def ordering(stmt: sa.Select, model) -> list[tuple]:
+    """``stmt``'s ORDER BY as ``(column, descending)`` pairs, ended by the primary key for a total order."""
+    order = []
+    for clause in stmt._order_by_clauses:
+        descending = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
+        column = clause.element if isinstance(clause, UnaryExpression) and clause.modifier else clause
+        order.append((column, descending))
+    if not any(model.__table__.c.id.compare(column) for column, _ in order):
+        order.append((model.id, order[-1][1] if order else False))  # ties keep the direction of the sort
+    return order
+
+
+def page_ids(session, stmt: sa.Select, model, page: int, total: int, page_size: int = PAGE_SIZE) -> list:
+    """The primary keys on ``page`` (from 0) of ``stmt`` in its order, given its ``total``."""
+    offset = page * page_size
+    size = min(page_size, total - offset)
+    if page < 0 or size <= 0:
+        return []
+    from_end = total - offset - size
+    reverse = from_end < offset
+    keys = [c.desc() if descending != reverse else c.asc() for c, descending in ordering(stmt, model)]
+    ids_stmt = (
+        stmt.with_only_columns(model.id, maintain_column_froms=True)
+        .order_by(None)
+        .order_by(*keys)
+        .offset(from_end if reverse else offset)
+        .limit(size)
+    )
+    ids = list(session.scalars(ids_stmt))
+    return ids[::-1] if reverse else ids
+
+
+def matches(session, column, pattern: str):
+    """``column LIKE pattern`` regardless of case: plain LIKE on SQLite (case-blind already, for
+    ASCII, and twice as fast as ``lower(…) LIKE lower(…)``), ILIKE elsewhere (trigram-indexed)."""
+    if not isinstance(column.type, sa.String):
+        column = sa.cast(column, sa.Unicode)
+    return column.like(pattern) if session.get_bind().dialect.name == "sqlite" else column.ilike(pattern)
+
+
+def rows_by_id(session, model, ids: list, options=()) -> list:
+    """The records of ``ids``, in that order, loaded with ``options`` (eager loads) in one query."""
+    if not ids:
+        return []
+    found = {r.id: r for r in session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def fetch(session, stmt: sa.Select, model, page: int = 0, page_size: int = PAGE_SIZE, options=(),
+          unsorted: sa.Select | None = None) -> tuple[int, list]:
+    """``(total, records on page)`` of ``stmt`` (a select of ``model`` with its filters, joins and order).
+
+    ``unsorted`` is ``stmt`` before the joins its sort needed: counted instead, every order
+    of one list shares one cached total and the count skips those joins.
+    """
+    total = count(session, unsorted if unsorted is not None else stmt, model)
+    return total, rows_by_id(session, model, page_ids(session, stmt, model, page, total, page_size), options)
