@@ -2,9 +2,9 @@
 
 They come from at most seven SQL statements whatever the table sizes (GROUP BY,
 index range counts and LIMIT do the work in the database) and are cached as one plain
-dict under a key of ``caching.DERIVED_KEYS``, which every committed change drops: a
-warm dashboard issues no SQL, and every process sharing the cache shows a change on
-its next load.
+dict under ``caching.derived_key``, which every committed change moves on: a warm
+dashboard issues no SQL, and every process sharing the cache shows a change on its
+next load.
 """
 
 import sqlalchemy as sa
@@ -16,7 +16,6 @@ from .extensions import db
 from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
 
 STATS_KEY = "dashboard:stats"
-caching.DERIVED_KEYS.add(STATS_KEY)
 
 SAMPLES = 5
 """Offending records listed under each problem."""
@@ -29,16 +28,12 @@ KINDS = {"plugin": PluginMeta, **PARTS}
 
 def dashboard_stats(invalidate: bool = False) -> dict:
     """Every number on the dashboard as a plain, picklable dict; a warm read issues no SQL."""
-    if invalidate:
-        caching.drop(STATS_KEY)
-    else:
-        stats = caching.read(STATS_KEY)
-        if stats is not None:
-            return stats
-    stats = compute_stats(get_catalog())
-    if not caching.pending_keys(db.session):  # never cache what this session has not committed
-        caching.write(STATS_KEY, stats)
-    return stats
+    return caching.read_through(
+        caching.derived_key(STATS_KEY),
+        lambda: compute_stats(get_catalog()),
+        invalidate,
+        cacheable=lambda stats: not caching.pending_keys(db.session),  # nothing this session has not committed
+    )
 
 
 def compute_stats(catalog: Catalog) -> dict:

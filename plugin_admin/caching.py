@@ -8,6 +8,7 @@ shares the cache then sees the committed state on its next read.
 """
 
 import logging
+import uuid
 
 from flask import current_app
 from sqlalchemy import event
@@ -20,8 +21,11 @@ log = logging.getLogger(__name__)
 _PENDING = "plugin_admin.cache_keys"
 """``session.info`` slot holding the keys a transaction will invalidate on commit."""
 
-DERIVED_KEYS: set[str] = set()
-"""Keys of aggregates over all records (the dashboard's), dropped after any change."""
+GENERATION_KEY = "derived:generation"
+DERIVED_KEYS: set[str] = {GENERATION_KEY}
+"""Keys dropped after any committed change. Aggregates over many records (list totals,
+the dashboard) are keyed by ``derived_key`` instead: dropping the generation token makes
+them all unreachable at once, even one computed while the change was committing."""
 
 
 def object_key(model, pk) -> str:
@@ -67,6 +71,36 @@ def drop(*keys) -> None:
         cache.delete_many(*keys)
     except Exception:
         log.error("cache invalidation failed for %s; entries expire by timeout", keys, exc_info=True)
+
+
+def read_through(key: str, compute, invalidate: bool = False, cacheable=None):
+    """The value cached under ``key``, else ``compute()``, stored unless ``cacheable(value)`` is false."""
+    if invalidate:
+        drop(key)
+    else:
+        value = read(key)
+        if value is not None:
+            return value
+    value = compute()
+    if value is not None and (cacheable is None or cacheable(value)):
+        write(key, value)
+    return value
+
+
+def generation() -> str:
+    """The current generation token, created when missing before anything is computed under it."""
+    token = read(GENERATION_KEY)
+    if token is None:
+        add(GENERATION_KEY, uuid.uuid4().hex)
+        # Set before computing: a commit landing during the computation drops this token,
+        # and the value stored under it is never read.
+        token = read(GENERATION_KEY) or uuid.uuid4().hex  # cache down: a key never read again
+    return token
+
+
+def derived_key(name: str) -> str:
+    """``name`` under the current generation: unreachable after the next committed change."""
+    return f"{name}:{generation()}"
 
 
 def pending_keys(session: Session) -> set:

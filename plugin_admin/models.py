@@ -325,20 +325,18 @@ class TimestampedModel(db.Model):
 
     @classmethod
     def _cached(cls, key: str, load, invalidate: bool):
-        """Read-through cache of column dicts: ``load()`` returns records on a miss."""
-        if invalidate:
-            caching.drop(key)
-        else:
-            values = caching.read(key)
-            if values is not None:
-                return values
-        records = load()
-        if records is None:
-            return None
-        values = [r.column_values() for r in records] if isinstance(records, list) else records.column_values()
-        if all(cls._cacheable(r) for r in (records if isinstance(records, list) else [records])):
-            caching.write(key, values)
-        return values
+        """Read-through cache of column dicts: ``load()`` returns a record, a list of them, or None."""
+        loaded = []
+
+        def compute():
+            records = load()
+            if records is None:
+                return None
+            loaded.extend(records if isinstance(records, list) else [records])
+            values = [r.column_values() for r in loaded]
+            return values if isinstance(records, list) else values[0]
+
+        return caching.read_through(key, compute, invalidate, cacheable=lambda _: all(map(cls._cacheable, loaded)))
 
     @classmethod
     def get_cached_object(cls, invalidate: bool = False, pk=None):

@@ -1,15 +1,14 @@
 """Pages of large lists without a ``COUNT(*)`` per view or a deep ``OFFSET`` scan.
 
-Totals are counted once per (query, generation) and cached; the generation is a
-token that any committed change drops (it is one of ``caching.DERIVED_KEYS``), so
-every process counts afresh after a write. Rows come in two short steps: the ids of
+Totals are counted once per query and cached under the current generation
+(``caching.derived_key``), which any committed change moves on, so every process
+counts afresh after a write. Rows come in two short steps: the ids of
 the page, walked on the sort index (a page past the middle is walked from the other
 end, in reverse order, and flipped back, so the last page costs what the first does
 and no page walks more than half the index), then the full rows of those ids only.
 """
 
 import hashlib
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.sql import operators
@@ -18,19 +17,6 @@ from sqlalchemy.sql.elements import UnaryExpression
 from . import caching
 
 PAGE_SIZE = 20
-GENERATION_KEY = "lists:generation"
-caching.DERIVED_KEYS.add(GENERATION_KEY)
-
-
-def generation() -> str:
-    """The current list generation, created when missing before anything is counted under it."""
-    token = caching.read(GENERATION_KEY)
-    if token is None:
-        caching.add(GENERATION_KEY, uuid.uuid4().hex)
-        # Set before counting: a commit landing during the count drops this token, and
-        # the count cached under it is never read.
-        token = caching.read(GENERATION_KEY) or uuid.uuid4().hex  # cache down: a key never read again
-    return token
 
 
 def _statement_key(session, stmt) -> str:
@@ -45,13 +31,8 @@ def count(session, stmt: sa.Select, model) -> int:
     count_stmt = sa.select(sa.func.count()).select_from(ids)
     if caching.pending_keys(session):  # uncommitted changes: count them, share nothing
         return session.scalar(count_stmt)
-    generation_token = generation()
-    key = f"lists:count:{generation_token}:{_statement_key(session, count_stmt)}"
-    total = caching.read(key)
-    if total is None:
-        total = session.scalar(count_stmt)
-        caching.write(key, total)
-    return total
+    key = caching.derived_key(f"lists:count:{_statement_key(session, count_stmt)}")
+    return caching.read_through(key, lambda: session.scalar(count_stmt))
 
 
 def ordering(stmt: sa.Select, model) -> list[tuple]:

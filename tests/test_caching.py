@@ -154,3 +154,19 @@ def test_second_process_sees_committed_changes_at_once(make_app, database_uri, r
         peer.stdin.close()
         peer.wait(timeout=10)
         peer.stdout.close()
+
+
+def test_a_derived_value_computed_across_a_commit_is_never_read(app):
+    record = plugin()
+    key = caching.derived_key("test:aggregate")  # a computation starts under this generation ...
+    record.description = "changed"
+    db.session.commit()  # ... another write commits meanwhile ...
+    caching.write(key, "computed from the old state")  # ... and the stale result is stored
+    assert caching.read(caching.derived_key("test:aggregate")) is None
+
+
+def test_read_through_skips_what_may_not_be_cached(app):
+    assert caching.read_through("test:once", lambda: 1, cacheable=lambda value: False) == 1
+    assert caching.read("test:once") is None
+    assert caching.read_through("test:twice", lambda: 2) == 2
+    assert caching.read_through("test:twice", lambda: 3) == 2

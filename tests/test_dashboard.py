@@ -128,7 +128,7 @@ def test_a_warm_page_issues_no_sql_and_a_cold_one_a_few_statements(client, auth,
     with queries:
         page(client)
     assert queries.statements == []
-    caching.drop(aggregates.STATS_KEY)  # what a commit in any process does
+    caching.drop(caching.GENERATION_KEY)  # what a commit in any process does
     with queries:
         page(client)
     assert 0 < queries.count <= COLD_STATEMENTS, queries.statements
