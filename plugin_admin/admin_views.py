@@ -20,7 +20,7 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
 from markupsafe import Markup
 from sqlalchemy import inspect, or_
-from sqlalchemy.orm import MANYTOONE, joinedload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -49,21 +49,6 @@ log = logging.getLogger(__name__)
 
 def utc_text(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def sync_foreign_keys(record) -> None:
-    """Copy a just-assigned parent's key into the foreign key column now, not at flush.
-
-    The write gate checks uniqueness on columns; a prompt given a plugin that already has
-    one must be refused there, not replace (and orphan-delete) that plugin's prompt.
-    """
-    for rel in inspect(type(record)).relationships:
-        if rel.direction is not MANYTOONE:
-            continue
-        parent = getattr(record, rel.key)
-        if parent is not None:
-            for local, remote in rel.local_remote_pairs:
-                setattr(record, local.key, getattr(parent, remote.key))
 
 
 def shown(value) -> str:
@@ -235,7 +220,6 @@ class SecureModelView(ModelView):
         session = db.session
         try:
             form.populate_obj(model)
-            sync_foreign_keys(model)
             self._on_model_change(form, model, is_created)
             session.add(model)
             session.commit()

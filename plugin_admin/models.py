@@ -232,8 +232,19 @@ class TimestampedModel(db.Model):
         return errors
 
     def rule_values(self) -> dict:
-        """What the rules read: the columns, plus any context a subclass adds."""
-        return self.column_values()
+        """What the rules read: the columns, plus any context a subclass adds.
+
+        A parent assigned through its relationship reaches the foreign key only during
+        the flush; the rules take its key now, so a plugin's second prompt is refused as
+        a duplicate instead of replacing (and orphan-deleting) the first.
+        """
+        values = self.column_values()
+        for rel in sa.inspect(type(self)).relationships:
+            parent = self.__dict__.get(rel.key)  # assigned or loaded; never lazy-loaded here
+            if rel.direction is sa.orm.MANYTOONE and parent is not None:
+                for local, remote in rel.local_remote_pairs:
+                    values[local.key] = getattr(parent, remote.key)
+        return values
 
     def clean(self) -> None:
         values = self.rule_values()

@@ -180,3 +180,14 @@ def test_deleting_a_plugin_deletes_its_parts(app):
 def test_validation_error_str_names_fields(app):
     error = ValidationError({"temperature": ["1.5 is above anthropic's range 0–1"]}, model="PluginPrompt")
     assert str(error) == "PluginPrompt: temperature: 1.5 is above anthropic's range 0–1"
+
+
+def test_a_second_part_given_through_the_relationship_is_refused_not_swapped_in(app):
+    owner = plugin("has_prompt")
+    first = owner.plugin_prompt_plugin
+    db.session.add(PluginPrompt(plugin=owner, system_role="A second prompt."))
+    with pytest.raises(ValidationError) as caught:
+        db.session.commit()
+    assert caught.value.errors["plugin_id"] == ["this plugin already has a prompt"]
+    db.session.rollback()
+    assert db.session.scalars(sa.select(PluginPrompt.id)).all() == [first.id]
