@@ -13,25 +13,27 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.util import LRUCache
 
 from . import caching
 
 PAGE_SIZE = 20
-
-
-def _statement_key(session, stmt) -> str:
-    compiled = stmt.compile(dialect=session.get_bind().dialect)
-    text = f"{compiled}|{sorted(compiled.params.items(), key=lambda item: item[0])!r}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+_SQL_TEXT = LRUCache(256)
+"""Count statements' SQL text by SQLAlchemy cache key (bounded: one entry per list shape)."""
 
 
 def count(session, stmt: sa.Select, model) -> int:
-    """How many ``model`` rows ``stmt`` selects; cached until the next committed change."""
+    """How many ``model`` rows ``stmt`` selects; cached until the next committed change.
+
+    The cache key is the statement's SQL and parameters, the same in every process;
+    the SQL text is kept per SQLAlchemy cache key, so a list is not compiled per view."""
     ids = stmt.with_only_columns(model.id, maintain_column_froms=True).order_by(None).subquery()
     count_stmt = sa.select(sa.func.count()).select_from(ids)
-    if caching.pending_keys(session):  # uncommitted changes: count them, share nothing
+    cache_key = count_stmt._generate_cache_key()  # None for a statement SQLAlchemy cannot cache either
+    if caching.pending_keys(session) or cache_key is None:  # uncommitted changes: count them, share nothing
         return session.scalar(count_stmt)
-    key = caching.derived_key(f"lists:count:{_statement_key(session, count_stmt)}")
+    text = cache_key.to_offline_string(_SQL_TEXT, count_stmt, {})
+    key = caching.derived_key(f"lists:count:{hashlib.sha256(text.encode()).hexdigest()[:32]}")
     return caching.read_through(key, lambda: session.scalar(count_stmt))
 
 
