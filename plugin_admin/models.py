@@ -364,16 +364,21 @@ class TimestampedModel(db.Model):
         return [cls._from_cache(v) for v in cls._cached(caching.all_key(cls), load, invalidate)]
 
 
-def search_index(table: str, column: str) -> sa.Index:
-    """A trigram index serving the lists' search (``ILIKE '%term%'``) on PostgreSQL.
+def search_indexes(table: str, columns: tuple[str, ...]) -> tuple[sa.Index, ...]:
+    """Indexes serving the lists' search (``LIKE '%term%'`` on ``columns``) on either backend.
 
-    Elsewhere it is an empty partial index (``WHERE 0``) that costs nothing: SQLite
-    scans for such searches anyway, and the schema stays the same on both backends.
+    PostgreSQL: a trigram index per column. SQLite cannot index such a pattern, so it
+    scans; an index of the default order that also holds ``columns`` makes that scan
+    read the index alone, in list order, not every row. Each backend's other index is
+    an empty partial one (``WHERE`` false) that costs nothing and keeps the schemas alike.
     """
-    return sa.Index(
-        f"ix_{table}_{column}_trgm", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
-        sqlite_where=sa.text("0"),
+    trigram = tuple(
+        sa.Index(f"ix_{table}_{column}_trgm", column, postgresql_using="gin",
+                 postgresql_ops={column: "gin_trgm_ops"}, sqlite_where=sa.text("0"))
+        for column in columns
     )  # fmt: skip
+    scan = sa.Index(f"ix_{table}_search_scan", "updated_at", "id", *columns, postgresql_where=sa.text("false"))
+    return (*trigram, scan)
 
 
 def _plugin_fk():
@@ -386,7 +391,7 @@ class PluginMeta(TimestampedModel):
     """A plugin: its identity and metadata. Deleting it deletes its selector, prompt and data."""
 
     __tablename__ = "plugin_meta"
-    extra_table_args = tuple(search_index("plugin_meta", column) for column in ("name", "description", "author"))
+    extra_table_args = search_indexes("plugin_meta", ("name", "description", "author"))
 
     name: Mapped[str] = mapped_column(sa.String(validation.NAME_MAX), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
