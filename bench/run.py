@@ -2,9 +2,10 @@
 
 Seeds a fresh database (a SQLite file under ``bench/results/``, or ``DATABASE_URL``),
 creates a bench admin login, starts ``gunicorn -w 2`` on 127.0.0.1 with the
-``X-SQL-Statements`` header on, logs in like a browser and requests each case one
-client at a time, bounded in requests and seconds. Prints p50/p95 latency, requests
-per second and SQL statements per request, and keeps them as JSON next to the database.
+``X-SQL-Statements`` header on, logs in like a browser and requests the cases in turn,
+one client, bounded in requests and seconds. Prints p50/p95 latency, requests per
+second (of one client: 1 / mean latency) and SQL statements per request, and keeps them
+as JSON next to the database.
 
 Settings (environment): BENCH_PLUGINS (100000), BENCH_REQUESTS per case (200),
 BENCH_SECONDS per case (20), BENCH_WORKERS (2), BENCH_REUSE=1 to keep an already
@@ -165,7 +166,6 @@ class Result:
     case: Case
     times: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
-    elapsed: float = 0.0
     problem: str = ""
 
     def row(self) -> dict:
@@ -177,31 +177,59 @@ class Result:
             "requests": len(ms),
             "p50_ms": round(statistics.median(ms), 1),
             "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 1),
-            "req_per_s": round(len(ms) / self.elapsed, 1),
+            "req_per_s": round(len(ms) / sum(self.times), 1),
             "sql_per_request": round(statistics.mean(self.statements), 1) if self.statements else None,
         }
 
 
-def run_case(client: Client, case: Case, settings: Settings) -> Result:
-    result = Result(case)
-    edit = EditLoop(client, case.path) if case.post else None
-    first = edit.submit() if edit else client.request(case.path, follow=False)  # warm-up, not timed
-    if first.status != case.expect:
-        hint = " (page missing: are the admin views merged?)" if first.status == 404 else ""
-        result.problem = f"HTTP {first.status}, expected {case.expect}{hint}"
-        return result
-    started = time.perf_counter()
-    while len(result.times) < settings.requests and time.perf_counter() - started < settings.seconds:
+class Runner:
+    """One case's requests: a plain GET, or a save through ``EditLoop`` (only the POST is timed)."""
+
+    def __init__(self, client: Client, case: Case):
+        self.client, self.case, self.result = client, case, Result(case)
+        self.edit = EditLoop(client, case.path) if case.post else None
+
+    def request(self, timed: bool = True) -> bool:
+        """One request; ``False`` (and the result says why) when it did not answer as expected."""
         before = time.perf_counter()
-        response = edit.submit(timed=True) if edit else client.request(case.path, follow=False)
-        result.times.append(edit.last_time if edit else time.perf_counter() - before)
-        if response.status != case.expect:
-            result.problem = f"HTTP {response.status} after {len(result.times)} requests, expected {case.expect}"
-            return result
-        if response.statements is not None:
-            result.statements.append(response.statements)
-    result.elapsed = sum(result.times) if edit else time.perf_counter() - started
-    return result
+        response = self.edit.submit() if self.edit else self.client.request(self.case.path, follow=False)
+        elapsed = self.edit.last_time if self.edit else time.perf_counter() - before
+        if response.status != self.case.expect:
+            hint = " (page missing: are the admin views merged?)" if response.status == 404 else ""
+            self.result.problem = (f"HTTP {response.status} after {len(self.result.times)} requests, "
+                                   f"expected {self.case.expect}{hint}")  # fmt: skip
+            return False
+        if timed:
+            self.result.times.append(elapsed)
+            if response.statements is not None:
+                self.result.statements.append(response.statements)
+        return True
+
+
+def run_cases(client: Client, cases: list[Case], settings: Settings) -> list[Result]:
+    """The reads taking turns, then each save on its own.
+
+    Taking turns (one request of each read, round after round), every read meets the same
+    moments of the machine (another process, a slower stretch of the CPU) instead of one
+    case absorbing them. Saves come after: each commit drops the cached totals and
+    dashboard the reads would otherwise find."""
+    runners = [Runner(client, case) for case in cases]
+    take_turns([r for r in runners if not r.case.post], settings)
+    for runner in runners:
+        if runner.case.post:
+            take_turns([runner], settings)
+    return [runner.result for runner in runners]
+
+
+def take_turns(runners: list[Runner], settings: Settings) -> None:
+    """Each runner warmed up once, then one request of each in turn: at most ``settings.requests``
+    rounds and ``settings.seconds`` per runner in all."""
+    live = [runner for runner in runners if runner.request(timed=False)]
+    deadline = time.perf_counter() + settings.seconds * len(runners)
+    for _ in range(settings.requests):
+        if not live or time.perf_counter() > deadline:
+            break
+        live = [runner for runner in live if runner.request()]
 
 
 class EditLoop:
@@ -213,7 +241,7 @@ class EditLoop:
     def __init__(self, client: Client, path: str):
         self.client, self.path, self.saves, self.last_time = client, path, 0, 0.0
 
-    def submit(self, timed: bool = False) -> Response:
+    def submit(self) -> Response:
         fields = form_fields(self.client.request(self.path).body)
         self.saves += 1
         fields["temperature"] = f"{0.1 + (self.saves % 15) / 10:.1f}"
@@ -248,7 +276,7 @@ def main() -> None:
             client.login(USERNAME, password)
         except RuntimeError as error:
             sys.exit(f"cannot log in ({error}); nothing was measured")
-        rows = [run_case(client, case, settings).row() for case in cases(settings, prompt)]
+        rows = [result.row() for result in run_cases(client, cases(settings, prompt), settings)]
     print_table(settings, rows)
     out = RESULTS / f"{settings.backend}-{settings.plugins}.json"
     out.write_text(json.dumps({"backend": settings.backend, "plugins": settings.plugins,

@@ -1,11 +1,12 @@
 """Pages of large lists without a ``COUNT(*)`` per view or a deep ``OFFSET`` scan.
 
-Totals are counted once per query and cached under the current generation
-(``caching.derived_key``), which any committed change moves on, so every process
-counts afresh after a write. Rows come in two short steps: the ids of
-the page, walked on the sort index (a page past the middle is walked from the other
-end, in reverse order, and flipped back, so the last page costs what the first does
-and no page walks more than half the index), then the full rows of those ids only.
+Rows come in two short steps: the ids of the page, walked on the sort index (a page
+past the middle is walked from the other end, in reverse order, and flipped back, so the
+last page costs what the first does and no page walks more than half the index), then
+the full rows of those ids only. Totals and a page's ids are derived once per query and
+cached under the current generation (``caching.derived_key``), which any committed
+change moves on, so every process derives them afresh after a write; the rows
+themselves are always read from the database.
 """
 
 import hashlib
@@ -19,22 +20,27 @@ from . import caching
 
 PAGE_SIZE = 20
 _SQL_TEXT = LRUCache(256)
-"""Count statements' SQL text by SQLAlchemy cache key (bounded: one entry per list shape)."""
+"""SQL text by SQLAlchemy cache key (bounded: an entry per list shape, not per page)."""
+
+
+def _derived(session, stmt: sa.Select, load):
+    """``load()`` (which runs ``stmt``), cached under ``stmt``'s SQL and parameters until the
+    next committed change: a key the same in every process, without compiling ``stmt`` per view.
+
+    Run afresh and shared with nobody while this session has uncommitted changes, or
+    when SQLAlchemy cannot key ``stmt``."""
+    cache_key = stmt._generate_cache_key()
+    if caching.pending_keys(session) or cache_key is None:
+        return load()
+    text = cache_key.to_offline_string(_SQL_TEXT, stmt, {})
+    return caching.read_through(caching.derived_key(f"lists:{hashlib.sha256(text.encode()).hexdigest()[:32]}"), load)
 
 
 def count(session, stmt: sa.Select, model) -> int:
-    """How many ``model`` rows ``stmt`` selects; cached until the next committed change.
-
-    The cache key is the statement's SQL and parameters, the same in every process;
-    the SQL text is kept per SQLAlchemy cache key, so a list is not compiled per view."""
+    """How many ``model`` rows ``stmt`` selects."""
     ids = stmt.with_only_columns(model.id, maintain_column_froms=True).order_by(None).subquery()
     count_stmt = sa.select(sa.func.count()).select_from(ids)
-    cache_key = count_stmt._generate_cache_key()  # None for a statement SQLAlchemy cannot cache either
-    if caching.pending_keys(session) or cache_key is None:  # uncommitted changes: count them, share nothing
-        return session.scalar(count_stmt)
-    text = cache_key.to_offline_string(_SQL_TEXT, count_stmt, {})
-    key = caching.derived_key(f"lists:count:{hashlib.sha256(text.encode()).hexdigest()[:32]}")
-    return caching.read_through(key, lambda: session.scalar(count_stmt))
+    return _derived(session, count_stmt, lambda: session.scalar(count_stmt))
 
 
 def ordering(stmt: sa.Select, model) -> list[tuple]:
@@ -65,7 +71,7 @@ def page_ids(session, stmt: sa.Select, model, page: int, total: int, page_size: 
         .offset(from_end if reverse else offset)
         .limit(size)
     )
-    ids = list(session.scalars(ids_stmt))
+    ids = _derived(session, ids_stmt, lambda: list(session.scalars(ids_stmt)))
     return ids[::-1] if reverse else ids
 
 
