@@ -142,9 +142,13 @@ class Client:
     base: str
     jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
 
+    def __post_init__(self):
+        cookies = urllib.request.HTTPCookieProcessor(self.jar)
+        self._openers = {True: urllib.request.build_opener(cookies),
+                         False: urllib.request.build_opener(cookies, _NoRedirect())}  # fmt: skip
+
     def request(self, path: str, data: dict | None = None, follow: bool = True) -> Response:
-        handlers = [urllib.request.HTTPCookieProcessor(self.jar)] + ([] if follow else [_NoRedirect()])
-        opener = urllib.request.build_opener(*handlers)
+        opener = self._openers[follow]
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         try:
             response = opener.open(self.base + path, data=body, timeout=30)
