@@ -4,7 +4,9 @@ Records are cached as plain column dicts (never live ORM objects, whose loaded
 relationships would go stale) under keys of the form ``<table>:<what>``, so two
 models never share a key. Writes collect the keys they affect while flushing and
 delete them only once the transaction has committed: a reader in any process that
-shares the cache then sees the committed state on its next read.
+shares the cache then sees the committed state on its next read. A key holds a
+token and the value lives under the token (``stamped_key``), so a value loaded just
+before a commit and stored just after it is never read.
 """
 
 import logging
@@ -87,20 +89,35 @@ def read_through(key: str, compute, invalidate: bool = False, cacheable=None):
     return value
 
 
-def generation() -> str:
-    """The current generation token, created when missing before anything is computed under it."""
-    token = read(GENERATION_KEY)
-    if token is None:
-        add(GENERATION_KEY, uuid.uuid4().hex)
+def token(key: str) -> str:
+    """The token stored under ``key``, created when missing before anything is computed under it."""
+    value = read(key)
+    if value is None:
+        add(key, uuid.uuid4().hex)
         # Set before computing: a commit landing during the computation drops this token,
         # and the value stored under it is never read.
-        token = read(GENERATION_KEY) or uuid.uuid4().hex  # cache down: a key never read again
-    return token
+        value = read(key) or uuid.uuid4().hex  # cache down: a key never read again
+    return value
+
+
+def generation() -> str:
+    """The current generation: a token any committed change drops."""
+    return token(GENERATION_KEY)
 
 
 def derived_key(name: str) -> str:
     """``name`` under the current generation: unreachable after the next committed change."""
     return f"{name}:{generation()}"
+
+
+def stamped_key(key: str) -> str:
+    """Where the value of ``key`` is stored: under a token of its own, held at ``key``.
+
+    A commit drops ``key`` and with it the token. So a reader that loaded the old state
+    before that commit and stores it after stores it where nobody reads: no process can
+    put back a stale record, not even for a moment.
+    """
+    return f"{key}@{token(key)}"
 
 
 def pending_keys(session: Session) -> set:

@@ -347,7 +347,9 @@ class TimestampedModel(db.Model):
             values = [r.column_values() for r in loaded]
             return values if isinstance(records, list) else values[0]
 
-        return caching.read_through(key, compute, invalidate, cacheable=lambda _: all(map(cls._cacheable, loaded)))
+        return caching.read_through(
+            caching.stamped_key(key), compute, invalidate, cacheable=lambda _: all(map(cls._cacheable, loaded))
+        )
 
     @classmethod
     def get_cached_object(cls, invalidate: bool = False, pk=None):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from plugin_admin import caching
 from plugin_admin.extensions import cache, db
@@ -163,6 +164,25 @@ def test_a_derived_value_computed_across_a_commit_is_never_read(app):
     db.session.commit()  # ... another write commits meanwhile ...
     caching.write(key, "computed from the old state")  # ... and the stale result is stored
     assert caching.read(caching.derived_key("test:aggregate")) is None
+
+
+def test_a_record_loaded_before_a_commit_elsewhere_and_stored_after_it_is_never_read(app):
+    """Two processes racing: one loads the old row, the other commits a change (dropping the
+    key), then the first stores what it loaded. The next read must show the change."""
+    pk = plugin().id
+    db.session.remove()
+
+    def load_then_lose_the_race():
+        old = db.session.get(PluginMeta, pk)  # the old row is loaded ...
+        with Session(db.engine) as elsewhere:  # ... another process commits a change ...
+            elsewhere.get(PluginMeta, pk).description = "new"
+            elsewhere.commit()
+        return old  # ... and the old row is stored
+
+    stored = PluginMeta._cached(caching.object_key(PluginMeta, pk), load_then_lose_the_race, False)
+    assert stored["description"] == "A plugin for tests."
+    db.session.remove()
+    assert PluginMeta.get_cached_object(pk=pk).description == "new"
 
 
 def test_read_through_skips_what_may_not_be_cached(app):
