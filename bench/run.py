@@ -1,6 +1,7 @@
 """``make bench``: seed N plugins, serve them with gunicorn, time the pages operators use most.
 
-Seeds a fresh database (a SQLite file under ``bench/results/``, or ``DATABASE_URL``),
+Seeds a fresh database (a SQLite file under ``bench/results/``, or ``DATABASE_URL``; the
+cache is ``CACHE_URL``, else a directory beside the SQLite file that both workers share),
 creates a bench admin login, starts ``gunicorn -w 2`` on 127.0.0.1 with the
 ``X-SQL-Statements`` header on, logs in like a browser and requests the cases in turn,
 one client, bounded in requests and seconds. Prints p50/p95 latency, requests per
@@ -15,6 +16,7 @@ seeded database of the same size.
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,16 +45,16 @@ class Settings:
     def __post_init__(self):
         RESULTS.mkdir(parents=True, exist_ok=True)
         self.database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{RESULTS / 'bench.sqlite3'}"
+        if not self.cache_url:  # the workers need a cache they share: on one host, a directory will do
+            shutil.rmtree(RESULTS / "cache", ignore_errors=True)
+            self.cache_url = f"file://{RESULTS / 'cache'}"
 
     @property
     def backend(self) -> str:
         return "postgresql" if self.database_url.startswith("postgres") else "sqlite"
 
     def env(self, **extra) -> dict:
-        env = {**os.environ, "DATABASE_URL": self.database_url, **extra}
-        if self.cache_url:
-            env["CACHE_URL"] = self.cache_url
-        return env
+        return {**os.environ, "DATABASE_URL": self.database_url, "CACHE_URL": self.cache_url, **extra}
 
 
 # --- the database ---------------------------------------------------------------------------

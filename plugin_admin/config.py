@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 
 def database_url(url: str) -> str:
@@ -22,6 +23,26 @@ def secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+PROCESS_LOCAL_CACHE = "SimpleCache"
+
+
+def cache_settings(cache_url: str) -> dict:
+    """Flask-Caching settings for ``CACHE_URL``: Redis (shared by every process on every host),
+    a directory (shared by the processes of one host: several workers on SQLite), or, when
+    unset, this process's memory (one process only)."""
+    if cache_url.startswith(("redis://", "rediss://", "unix://")):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": cache_url}
+    if cache_url.startswith("file:///"):
+        # Entries live CACHE_EXPIRATION seconds; the threshold only bounds the directory.
+        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": unquote(urlsplit(cache_url).path), "CACHE_THRESHOLD": 20_000}
+    if not cache_url:
+        return {"CACHE_TYPE": PROCESS_LOCAL_CACHE}
+    raise ValueError(
+        f"CACHE_URL={cache_url!r} is not understood: use redis://host:6379/0, "
+        "file:///an/absolute/directory, or leave it unset for a cache in this process's memory"
+    )
+
+
 class Config:
     """Read once per app; tests pass overrides to ``create_app`` instead of setting the environment."""
 
@@ -35,12 +56,8 @@ class Config:
         self.CACHE_EXPIRATION = int(env.get("CACHE_EXPIRATION", "60"))
         self.CACHE_DEFAULT_TIMEOUT = self.CACHE_EXPIRATION
         self.CACHE_KEY_PREFIX = env.get("CACHE_KEY_PREFIX", "plugin_admin:")
-        cache_url = env.get("CACHE_URL", "")
-        if cache_url.startswith(("redis://", "rediss://", "unix://")):
-            self.CACHE_TYPE = "RedisCache"
-            self.CACHE_REDIS_URL = cache_url
-        else:
-            self.CACHE_TYPE = "SimpleCache"
+        for name, value in cache_settings(env.get("CACHE_URL", "")).items():
+            setattr(self, name, value)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes")

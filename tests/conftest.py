@@ -188,17 +188,19 @@ def queries(app):
 
 
 @pytest.fixture
-def gunicorn_server(database_uri):
+def gunicorn_server(database_uri, tmp_path):
     """Start ``gunicorn -w N app:app`` on this pass's database: ``gunicorn_server(workers=2, **env)``.
 
+    The workers share this pass's ``CACHE_URL``, else a directory of this test's.
     Every server started is stopped at the end of the test, pass or fail.
     """
     from .live import LiveServer
 
     started = []
+    cache_url = CACHE_URL or f"file://{tmp_path / 'cache'}"
 
     def start(workers=2, **env):
-        settings = {"DATABASE_URL": database_uri, "SECRET_KEY": "live-test-secret", **env}
+        settings = {"DATABASE_URL": database_uri, "SECRET_KEY": "live-test-secret", "CACHE_URL": cache_url, **env}
         server = LiveServer(settings, workers=workers).__enter__()
         started.append(server)
         return server

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plugin_admin import caching
+from plugin_admin.config import cache_settings
 from plugin_admin.extensions import cache, db
 from plugin_admin.models import PluginMeta, PluginPrompt
 
@@ -190,3 +191,11 @@ def test_read_through_skips_what_may_not_be_cached(app):
     assert caching.read("test:once") is None
     assert caching.read_through("test:twice", lambda: 2) == 2
     assert caching.read_through("test:twice", lambda: 3) == 2
+
+
+def test_cache_url_names_redis_a_directory_or_this_process():
+    assert cache_settings("redis://cache:6379/2") == {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": "redis://cache:6379/2"}
+    assert cache_settings("file:///var/cache/plugin%20admin")["CACHE_DIR"] == "/var/cache/plugin admin"
+    assert cache_settings("") == {"CACHE_TYPE": "SimpleCache"}
+    with pytest.raises(ValueError, match="CACHE_URL='memcached://cache' is not understood: use redis://"):
+        cache_settings("memcached://cache")

@@ -4,6 +4,8 @@ import urllib.request
 
 import pytest
 
+from .live import LiveServer
+
 pytestmark = pytest.mark.slow
 
 
@@ -16,3 +18,11 @@ def test_gunicorn_server_serves_and_stops(gunicorn_server):
     assert server.process.returncode is not None
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{server.url}/healthz", timeout=2)
+
+
+def test_several_workers_on_a_process_local_cache_are_refused(database_uri):
+    """Each worker would show the others' changes late: gunicorn stops and says what to set."""
+    server = LiveServer({"DATABASE_URL": database_uri, "CACHE_URL": "", "SECRET_KEY": "x"}, workers=2, start_timeout=20)
+    with pytest.raises(RuntimeError, match="exited with 1") as refused:
+        server.__enter__()
+    assert "Set CACHE_URL to a shared cache" in str(refused.value)

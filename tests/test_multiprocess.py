@@ -1,7 +1,8 @@
-"""Several gunicorn processes on one database and one Redis: fresh reads at once, no lost writes.
+"""Several gunicorn processes on one database and one cache: fresh reads at once, no lost writes.
 
-Runs on this pass's database (PostgreSQL under ``make test-postgres``) with Redis as the
-shared cache. Each test starts its own servers and stops them, bounded in time.
+Runs on this pass's database (PostgreSQL under ``make test-postgres``), once with Redis as
+the shared cache and once with a directory (the workers of one host). Each test starts
+its own servers and stops them, bounded in time.
 """
 
 import re
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from plugin_admin.cli import save_user
+from plugin_admin.config import cache_settings
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, PluginPrompt
 
@@ -24,15 +26,17 @@ pytestmark = pytest.mark.slow
 PASSWORD = "multi-process-secret"
 
 
-@pytest.fixture
-def shared(make_app, redis_url):
-    """An app context in this process on the shared cache, and the settings its servers need."""
+@pytest.fixture(params=["redis", "directory"])
+def shared(request, make_app, tmp_path):
+    """An app context in this process on the shared cache (Redis, or a directory the processes
+    of one host share), and the settings its servers need."""
+    cache_url = request.getfixturevalue("redis_url") if request.param == "redis" else f"file://{tmp_path / 'cache'}"
     prefix = f"live-{uuid.uuid4().hex[:8]}:"
-    app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url, CACHE_KEY_PREFIX=prefix)
+    app = make_app(**cache_settings(cache_url), CACHE_KEY_PREFIX=prefix)
     with app.app_context():
         empty_tables()
         save_user("operator", "editor", PASSWORD)
-        yield {"CACHE_URL": redis_url, "CACHE_KEY_PREFIX": prefix}
+        yield {"CACHE_URL": cache_url, "CACHE_KEY_PREFIX": prefix}
         db.session.rollback()
 
 
