@@ -105,6 +105,9 @@ class TimestampedModel(db.Model):
 
     extra_table_args: tuple = ()
     """Indexes and constraints a model adds to the shared table options."""
+    filtered_columns: tuple[str, ...] = ()
+    """Columns the admin lists filter on by value: each is indexed with ``(updated_at, id)`` after
+    it, so a filtered page is read in the lists' default order straight off its index."""
 
     @declared_attr.directive
     def __mapper_args__(cls):
@@ -115,8 +118,10 @@ class TimestampedModel(db.Model):
         # (updated_at, id) is the lists' default order: pages walk this index alone.
         # AUTOINCREMENT: SQLite would otherwise reuse a deleted record's id, and with it
         # a locator someone may have shared.
-        recent_first = sa.Index(f"ix_{cls.__tablename__}_updated_at_id", "updated_at", "id")
-        return (*cls.extra_table_args, recent_first, {"sqlite_autoincrement": True})
+        table = cls.__tablename__
+        recent_first = sa.Index(f"ix_{table}_updated_at_id", "updated_at", "id")
+        filtered = (sa.Index(f"ix_{table}_{c}_updated_at_id", c, "updated_at", "id") for c in cls.filtered_columns)
+        return (*cls.extra_table_args, recent_first, *filtered, {"sqlite_autoincrement": True})
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -394,10 +399,11 @@ class PluginMeta(TimestampedModel):
 
     __tablename__ = "plugin_meta"
     extra_table_args = search_indexes("plugin_meta", ("name", "description", "author"))
+    filtered_columns = ("plugin_class", "version", "author")
 
     name: Mapped[str] = mapped_column(sa.String(validation.NAME_MAX), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    plugin_class: Mapped[str] = mapped_column(sa.String(16), default="static", index=True)
+    plugin_class: Mapped[str] = mapped_column(sa.String(16), default="static")
     version: Mapped[str] = mapped_column(sa.String(255), default="1.0.0")
     """The plugin's SemVer version (the row's edit counter is ``row_version``)."""
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -447,9 +453,10 @@ class PluginSelector(TimestampedModel):
     """When a plugin is invoked: on search terms, always, or when the LLM decides."""
 
     __tablename__ = "plugin_selector"
+    filtered_columns = ("directive",)
 
     plugin_id: Mapped[int] = _plugin_fk()
-    directive: Mapped[str] = mapped_column(sa.String(32), default="search_terms", index=True)
+    directive: Mapped[str] = mapped_column(sa.String(32), default="search_terms")
     search_terms: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     plugin: Mapped[PluginMeta] = relationship(back_populates="plugin_selector_plugin")
@@ -478,11 +485,12 @@ class PluginPrompt(TimestampedModel):
 
     __tablename__ = "plugin_prompt"
     extra_table_args = (sa.Index("ix_plugin_prompt_provider_model", "provider", "model"),)
+    filtered_columns = ("provider", "model")
 
     plugin_id: Mapped[int] = _plugin_fk()
     provider: Mapped[str] = mapped_column(sa.String(64), default="openai")
     system_role: Mapped[str] = mapped_column(sa.Text, default="You are a helpful assistant.")
-    model: Mapped[str] = mapped_column(sa.String(validation.MODEL_MAX), default="gpt-4o-mini", index=True)
+    model: Mapped[str] = mapped_column(sa.String(validation.MODEL_MAX), default="gpt-4o-mini")
     temperature: Mapped[float] = mapped_column(sa.Float, default=0.5, index=True)
     max_completion_tokens: Mapped[int] = mapped_column(sa.Integer, default=2048, index=True)
 
@@ -545,6 +553,7 @@ class PluginData(TimestampedModel):
     """The data part of a plugin's manifest; which fields apply depends on the plugin class."""
 
     __tablename__ = "plugin_data"
+    filtered_columns = ("connection", "method")
 
     plugin_id: Mapped[int] = _plugin_fk()
     description: Mapped[str] = mapped_column(sa.Text, default="")

@@ -165,12 +165,15 @@ class QueryCounter:
     def __init__(self, engine):
         self.engine = engine
         self.statements: list[str] = []
+        self.parameters: list = []
 
     def _record(self, conn, cursor, statement, parameters, context, executemany):
         self.statements.append(statement)
+        self.parameters.append(parameters)
 
     def __enter__(self):
         self.statements.clear()
+        self.parameters.clear()
         sa.event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 
