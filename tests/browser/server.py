@@ -69,5 +69,5 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
         page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # waits for the next page's load: its scripts have run
+        page.click("button[type=submit]")

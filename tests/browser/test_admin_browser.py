@@ -175,6 +175,7 @@ def test_admin_deletes_with_confirmation_under_the_strict_csp(app, users, new_co
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("tr", has_text="alpha_plugin").locator("form[action*='/delete/'] button").click()
     page.wait_for_selector("text=Record was successfully deleted.")
+    page.wait_for_load_state("load")  # admin.js has re-attached the handlers the CSP blocks
 
     page.locator("tr", has_text="beta_plugin").locator("input[name=rowid]").check()
     page.once("dialog", lambda dialog: dialog.accept())
