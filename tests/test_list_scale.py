@@ -159,8 +159,6 @@ FILTERED_LISTS = [(view, column) for view, model in
 @pytest.mark.parametrize("endpoint, column", FILTERED_LISTS)
 def test_a_filtered_page_is_read_off_an_index_in_list_order(app, client, auth, queries, endpoint, column):
     """Filtering by a value and listing in the default order needs no sort of the matches."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans from statistics of the data")
     auth.login("admin")
     demo.seed(30)
     view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == endpoint)
@@ -171,7 +169,14 @@ def test_a_filtered_page_is_read_off_an_index_in_list_order(app, client, auth, q
     with queries:
         assert client.get(f"/admin/{endpoint}/", query_string={arg: value}).status_code == 200
     walk = next(i for i, sql in enumerate(queries.statements) if " LIMIT " in sql and "count(" not in sql)
-    explain = f"EXPLAIN QUERY PLAN {queries.statements[walk]}"
-    plan = [row[3] for row in db.session.connection().exec_driver_sql(explain, tuple(queries.parameters[walk]))]
-    assert any(f"INDEX ix_{view.model.__tablename__}_{column}_updated_at_id" in step for step in plan), plan
-    assert not any("TEMP B-TREE" in step for step in plan), plan
+    connection = db.session.connection()
+    if db.engine.dialect.name == "postgresql":  # on 30 rows it would rather sort: tell it not to where it can
+        connection.exec_driver_sql("SET LOCAL enable_sort = off")
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        explain = "EXPLAIN"
+    else:
+        explain = "EXPLAIN QUERY PLAN"
+    rows = connection.exec_driver_sql(f"{explain} {queries.statements[walk]}", queries.parameters[walk])
+    plan = "\n".join(str(row[-1]) for row in rows)
+    assert f"ix_{view.model.__tablename__}_{column}_updated_at_id" in plan, plan
+    assert "TEMP B-TREE" not in plan and not re.search(r"\bSort\b", plan), plan
