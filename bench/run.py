@@ -147,6 +147,8 @@ class Case:
     path: str
     expect: int = 200
     post: bool = False
+    after_change: bool = False
+    """Each request comes right after a change elsewhere: totals and page ids are derived again."""
 
 
 def cases(settings: Settings, prompt: str) -> list[Case]:
@@ -156,6 +158,8 @@ def cases(settings: Settings, prompt: str) -> list[Case]:
         Case("plugin list, page 1", "/admin/pluginmeta/"),
         Case("plugin list, near the end", f"/admin/pluginmeta/?page={max(last_page - 1, 0)}"),
         Case("plugin search", f"/admin/pluginmeta/?search={SEARCH_TERM}"),
+        Case("list page 1, after a change", "/admin/pluginmeta/", after_change=True),
+        Case("search, after a change", f"/admin/pluginmeta/?search={SEARCH_TERM}", after_change=True),
         Case("prompt details", f"/admin/pluginprompt/details/?id={prompt}"),
         Case("locator redirect", f"/l/pluginprompt-{prompt}", expect=302),
         Case("prompt edit form", f"/admin/pluginprompt/edit/?id={prompt}"),
@@ -187,12 +191,15 @@ class Result:
 class Runner:
     """One case's requests: a plain GET, or a save through ``EditLoop`` (only the POST is timed)."""
 
-    def __init__(self, client: Client, case: Case):
+    def __init__(self, client: Client, case: Case, forget_derived):
         self.client, self.case, self.result = client, case, Result(case)
         self.edit = EditLoop(client, case.path) if case.post else None
+        self.forget_derived = forget_derived
 
     def request(self, timed: bool = True) -> bool:
         """One request; ``False`` (and the result says why) when it did not answer as expected."""
+        if self.case.after_change:
+            self.forget_derived()  # untimed: what any commit does to the cache
         before = time.perf_counter()
         response = self.edit.submit() if self.edit else self.client.request(self.case.path, follow=False)
         elapsed = self.edit.last_time if self.edit else time.perf_counter() - before
@@ -208,19 +215,35 @@ class Runner:
         return True
 
 
-def run_cases(client: Client, cases: list[Case], settings: Settings) -> list[Result]:
-    """The reads taking turns, then each save on its own.
+def run_cases(client: Client, cases: list[Case], settings: Settings, forget_derived) -> list[Result]:
+    """The reads taking turns, then the reads after a change taking turns, then each save on its own.
 
-    Taking turns (one request of each read, round after round), every read meets the same
+    Taking turns (one request of each, round after round), every case meets the same
     moments of the machine (another process, a slower stretch of the CPU) instead of one
-    case absorbing them. Saves come after: each commit drops the cached totals and
-    dashboard the reads would otherwise find."""
-    runners = [Runner(client, case) for case in cases]
-    take_turns([r for r in runners if not r.case.post], settings)
+    case absorbing them. What changes the data comes after the plain reads: it drops the
+    cached totals, page ids and dashboard they would otherwise find."""
+    runners = [Runner(client, case, forget_derived) for case in cases]
+    take_turns([r for r in runners if not (r.case.post or r.case.after_change)], settings)
+    take_turns([r for r in runners if r.case.after_change], settings)
     for runner in runners:
         if runner.case.post:
             take_turns([runner], settings)
     return [runner.result for runner in runners]
+
+
+def derived_forgetter(settings: Settings, prefix: str):
+    """A function doing to the servers' cache what a commit does: drop the generation token."""
+    from plugin_admin import caching, create_app
+    from plugin_admin.config import cache_settings
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": settings.database_url, "SECRET_KEY": "bench",
+                      "CACHE_KEY_PREFIX": prefix, **cache_settings(settings.cache_url)})  # fmt: skip
+
+    def forget():
+        with app.app_context():
+            caching.drop(caching.GENERATION_KEY)
+
+    return forget
 
 
 def take_turns(runners: list[Runner], settings: Settings) -> None:
@@ -270,15 +293,16 @@ def main() -> None:
     settings = Settings()
     password = prepare(settings)
     prompt = bench_prompt(settings)
-    env = settings.env(SQL_STATEMENT_HEADER="1", SECRET_KEY=secrets.token_hex(16),
-                       CACHE_KEY_PREFIX=f"bench-{secrets.token_hex(4)}:")  # fmt: skip
+    prefix = f"bench-{secrets.token_hex(4)}:"
+    env = settings.env(SQL_STATEMENT_HEADER="1", SECRET_KEY=secrets.token_hex(16), CACHE_KEY_PREFIX=prefix)
     with LiveServer(env, workers=settings.workers) as server:
         client = Client(server.url)
         try:
             client.login(USERNAME, password)
         except RuntimeError as error:
             sys.exit(f"cannot log in ({error}); nothing was measured")
-        rows = [result.row() for result in run_cases(client, cases(settings, prompt), settings)]
+        results = run_cases(client, cases(settings, prompt), settings, derived_forgetter(settings, prefix))
+        rows = [result.row() for result in results]
     print_table(settings, rows)
     out = RESULTS / f"{settings.backend}-{settings.plugins}.json"
     out.write_text(json.dumps({"backend": settings.backend, "plugins": settings.plugins,
