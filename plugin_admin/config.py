@@ -33,8 +33,9 @@ def cache_settings(cache_url: str) -> dict:
     if cache_url.startswith(("redis://", "rediss://", "unix://")):
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": cache_url}
     if cache_url.startswith("file:///"):
+        directory = unquote(urlsplit(cache_url).path)
         # Entries live CACHE_EXPIRATION seconds; the threshold only bounds the directory.
-        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": unquote(urlsplit(cache_url).path), "CACHE_THRESHOLD": 20_000}
+        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": directory, "CACHE_THRESHOLD": 20_000}
     if not cache_url:
         return {"CACHE_TYPE": PROCESS_LOCAL_CACHE}
     raise ValueError(

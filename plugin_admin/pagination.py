@@ -32,8 +32,8 @@ def _derived(session, stmt: sa.Select, load):
     cache_key = stmt._generate_cache_key()
     if caching.pending_keys(session) or cache_key is None:
         return load()
-    text = cache_key.to_offline_string(_SQL_TEXT, stmt, {})
-    return caching.read_through(caching.derived_key(f"lists:{hashlib.sha256(text.encode()).hexdigest()[:32]}"), load)
+    digest = hashlib.sha256(cache_key.to_offline_string(_SQL_TEXT, stmt, {}).encode()).hexdigest()[:32]
+    return caching.read_through(caching.derived_key(f"lists:{digest}"), load)
 
 
 def count(session, stmt: sa.Select, model) -> int:
