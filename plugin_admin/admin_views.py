@@ -7,12 +7,10 @@ not decode finds nothing. Saving goes through the model layer's write gate; its
 they were opened with, so a save on a stale form is refused instead of overwriting.
 """
 
-import functools
 import logging
 from datetime import datetime, timezone
-from urllib.parse import urlencode
 
-from flask import abort, flash, g, request, url_for
+from flask import abort, flash, request, url_for
 from flask_admin import Admin
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
@@ -27,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from . import pagination, validation
+from . import pagination, urls, validation
 from .admin_forms import (
     AdminForm,
     CommaListField,
@@ -55,27 +53,6 @@ def utc_text(value: datetime) -> str:
 
 def shown(value) -> str:
     return str(value) if isinstance(value, TimestampedModel) else validation.show(value)
-
-
-URL_SAFE = "!$'()*,/:;?@"
-"""Characters ``url_for`` leaves unquoted in a query string (Werkzeug's choice)."""
-
-
-def asset_url(admin_endpoint: str, filename: str, **query) -> str:
-    """The URL of one of Flask-Admin's static files (``templates/admin/static.html``)."""
-    return _asset_url(request.script_root, admin_endpoint, filename, tuple(query.items()))
-
-
-@functools.lru_cache(maxsize=256)
-def _asset_url(script_root: str, admin_endpoint: str, filename: str, query: tuple) -> str:
-    """Asset URLs never change while the process runs: built once per mount point."""
-    return url_for(f"{admin_endpoint}.static", filename=filename, **dict(query))
-
-
-def with_query(url: str, args: dict) -> str:
-    """``url`` with ``args`` as its query string, as ``url_for`` writes it (``None`` left out)."""
-    items = [(key, str(value)) for key, value in args.items() if value is not None]
-    return f"{url}?{urlencode(items, safe=URL_SAFE)}" if items else url
 
 
 class SecureModelView(ModelView):
@@ -167,18 +144,12 @@ class SecureModelView(ModelView):
         pk = self.model.id_from_hashed_id(id)  # a list (``?id=a&id=b``) or junk decodes to None
         return db.session.get(self.model, pk) if pk is not None else None
 
-    def _get_list_url(self, view_args):
-        """Flask-Admin's links to this list (pager, sorting, page size: about twenty a page),
-        with the list's own URL built once per request and only the query string per link."""
-        args = dict(page=view_args.page or None, sort=view_args.sort, desc=1 if view_args.sort_desc else None,
-                    search=view_args.search, **view_args.extra_args)  # fmt: skip
-        args["page_size"] = self.get_safe_page_size(view_args.page_size)
-        args.update(self._get_filters(view_args.filters))
-        if "list_urls" not in g:
-            g.list_urls = {}
-        if self.endpoint not in g.list_urls:
-            g.list_urls[self.endpoint] = self.get_url(".index_view")
-        return with_query(g.list_urls[self.endpoint], args)
+    def get_url(self, endpoint, **kwargs):
+        """This list's own links (pager, sorting, page size: about twenty a page) without a
+        ``url_for`` each; every other URL as Flask-Admin builds it."""
+        if endpoint == ".index_view":
+            return urls.endpoint_url(f"{self.endpoint}.index_view", **kwargs)
+        return super().get_url(endpoint, **kwargs)
 
     def decode_ids(self, ids) -> list[int]:
         return [pk for pk in map(self.model.id_from_hashed_id, ids) if pk is not None]
@@ -461,7 +432,7 @@ def init_admin(app) -> Admin:
     """Build the admin and its views for ``app`` (inside the factory: nothing exists at import time)."""
     from .dashboard import DashboardView
 
-    app.add_template_global(asset_url)
+    app.add_template_global(urls.asset_url)
     theme = Bootstrap4Theme(base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default"))
     admin = Admin(
         app,

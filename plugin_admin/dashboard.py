@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from urllib.parse import urlencode
-
-from flask import url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 
-from . import hashing
+from . import hashing, urls
 from .aggregates import KINDS, RULE_TITLES, dashboard_stats
 from .auth import check_role
 from .models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
@@ -63,21 +60,15 @@ def filter_arg(view, column, kind) -> str | None:
 class Links:
     """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter.
 
-    Each endpoint's URL is built once per page and the query appended: a page has a
-    hundred links, and ``url_for`` is the slow part of making one.
+    Built by ``urls.endpoint_url``: a page has a hundred links, and ``url_for`` is the slow
+    part of making one.
     """
 
     def __init__(self, admin):
         self.views = {view.endpoint: view for view in admin._views}
-        self.bases: dict[str, str] = {}
-
-    def _url(self, endpoint: str, **args) -> str:
-        if endpoint not in self.bases:
-            self.bases[endpoint] = url_for(endpoint)
-        return f"{self.bases[endpoint]}?{urlencode(args)}" if args else self.bases[endpoint]
 
     def record(self, kind: str, pk: int) -> str:
-        return self._url(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
+        return urls.endpoint_url(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
 
     def listing(self, model, *conditions) -> str | None:
         """The list of ``model`` with one filter per ``(column, filter class, value)`` condition."""
@@ -90,7 +81,7 @@ class Links:
             if name is None:
                 return None
             args[f"flt{position}_{name}"] = value
-        return self._url(f"{view.endpoint}.index_view", **args)
+        return urls.endpoint_url(f"{view.endpoint}.index_view", **args)
 
     def provider(self, provider: str) -> str | None:
         return self.listing(PluginPrompt, (PROMPT_COLUMNS.provider, FilterEqual, provider))

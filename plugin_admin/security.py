@@ -31,7 +31,7 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-REQUEST_STATE = ("csp_nonce", "_login_user", "csrf_token", "list_urls")
+REQUEST_STATE = ("csp_nonce", "_login_user", "csrf_token", "endpoint_urls")
 """What this app and its extensions (Flask-Login, Flask-WTF) cache in ``g`` for one request."""
 
 

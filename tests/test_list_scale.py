@@ -78,6 +78,10 @@ def test_a_change_is_listed_at_once_and_counted_and_walked_once(client, auth, qu
     assert queries.count == 1
 
 
+def admin_view(app, endpoint: str):
+    return next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == endpoint)
+
+
 def rows(body: str) -> list[list[tuple]]:
     """Each table row's cells as (tag, attributes, text) with URLs decoded, and whitespace, quoting
     and the CSRF token's time stamp (it differs from request to request) aside."""
@@ -97,7 +101,7 @@ def test_rows_are_flask_admins_and_delete_works(app, client, auth, endpoint):
     """The fast row block writes what Flask-Admin's writes: every cell, button and link."""
     auth.login("admin")
     demo.seed(25)
-    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == endpoint)
+    view = admin_view(app, endpoint)
     fast = client.get(f"/admin/{endpoint}/?page=1").get_data(as_text=True)
     view.list_template = "admin/model/list.html"
     try:
@@ -137,7 +141,7 @@ def test_list_links_are_what_url_for_writes(app, args):
     from flask import url_for
     from flask_admin.model.base import ViewArgs
 
-    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "pluginmeta")
+    view = admin_view(app, "pluginmeta")
     filters = [(0, "name", args["flt0_name_equals"])] if "flt0_name_equals" in args else None
     view_args = ViewArgs(page=args.get("page"), page_size=args.get("page_size"), sort=args.get("sort"),
                          sort_desc=bool(args.get("desc")), search=args.get("search"), filters=filters)  # fmt: skip
@@ -161,7 +165,7 @@ def test_a_filtered_page_is_read_off_an_index_in_list_order(app, client, auth, q
     """Filtering by a value and listing in the default order needs no sort of the matches."""
     auth.login("admin")
     demo.seed(30)
-    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == endpoint)
+    view = admin_view(app, endpoint)
     arg = next(f"flt0_{key}" for key, (_, flt) in view._filter_args.items()
                if flt.column.key == column and flt.operation() == "equals")  # fmt: skip
     attribute = getattr(view.model, column)
