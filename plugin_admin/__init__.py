@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         _tune_sqlite(db.engine)
 
     from . import cli, health, locators, models  # noqa: F401 - models register their mappers
-    from .admin_views import init_admin
+    from .admin import init_admin
     from .auth import init_auth
     from .security import init_security
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, ur
 
 from . import manifests
 from .auth import check_role
-from .manifest_views import CONTENT_TYPES
+from .admin.manifests import CONTENT_TYPES
 from .models import PluginMeta, TimestampedModel
 
 bp = Blueprint("locators", __name__)

@@ -7,9 +7,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from plugin_admin import aggregates, demo
+from plugin_admin import demo
+from plugin_admin.admin import aggregates
 from plugin_admin.catalog import CATALOG_PATH, get_catalog, parse_catalog
-from plugin_admin.catalog_rules import RULES, first_broken_rule
+from plugin_admin.admin.catalog_rules import RULES, first_broken_rule
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginPrompt
 from plugin_admin.validation import Errors, check_prompt

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from flask import current_app
 
-from plugin_admin import aggregates, caching
-from plugin_admin.dashboard import Links, bars, compact, elapsed
+from plugin_admin import caching
+from plugin_admin.admin import aggregates
+from plugin_admin.admin.dashboard import Links, bars, compact, elapsed
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, PluginPrompt
 

@@ -195,7 +195,7 @@ def test_unreadable_pastes_get_a_message_and_stay(editor, text, message):
 def test_forged_confirm_of_an_invalid_manifest_writes_nothing(editor):
     token = csrf_token(editor, PAGE)
     plan = manifests.plan_import(manifests.load_documents(BROKEN, "pasted text"))
-    from plugin_admin.manifest_views import plan_digest
+    from plugin_admin.admin.manifests import plan_digest
 
     data = {"text": BROKEN, "source": "pasted text", "digest": plan_digest(BROKEN, plan), "csrf_token": token}
     response = editor.post(CONFIRM, data=data)

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from plugin_admin import caching, demo, pagination
+from plugin_admin import caching, demo
+from plugin_admin.admin import lists as pagination
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, PluginPrompt
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .catalog import Catalog
-from .models import PluginPrompt
+from ..catalog import Catalog
+from ..models import PluginPrompt
 
 RULES = ("unknown_provider", "unknown_model", "temperature_above", "temperature_below", "tokens_above", "tokens_below")
 

@@ -21,12 +21,12 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField, TextAreaField
 
-from . import manifests
-from .auth import has_role
-from .extensions import db
-from .models import PluginMeta
-from .security import error_page
-from .validation import show
+from .. import manifests
+from ..auth import has_role
+from ..extensions import db
+from ..models import PluginMeta
+from ..security import error_page
+from ..validation import show
 
 PASTED = "pasted text"
 """The source name of a pasted manifest (an upload keeps its file name)."""

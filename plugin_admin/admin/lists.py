@@ -16,7 +16,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.util import LRUCache
 
-from . import caching
+from .. import caching
 
 PAGE_SIZE = 20
 _SQL_TEXT = LRUCache(256)

@@ -13,10 +13,11 @@ from functools import cache
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 
-from . import hashing, urls
+from .. import hashing
+from . import urls
 from .aggregates import KINDS, RULE_TITLES, dashboard_stats
-from .auth import check_role
-from .models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
+from ..auth import check_role
+from ..models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
 
 PROMPT_COLUMNS = PluginPrompt.__table__.c
 RULE_FILTERS = {

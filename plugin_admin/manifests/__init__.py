@@ -64,10 +64,10 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import validation
-from .extensions import db
-from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, prepare_rows
-from .validation import ValidationError, show
+from .. import validation
+from ..extensions import db
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, prepare_rows
+from ..validation import ValidationError, show
 
 API_VERSION = "smarter.sh/v1"
 KINDS = {"Plugin": "static", "SqlPlugin": "sql", "ApiPlugin": "api"}

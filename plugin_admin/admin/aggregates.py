@@ -9,11 +9,11 @@ next load.
 
 import sqlalchemy as sa
 
-from . import caching
-from .catalog import Catalog, get_catalog
+from .. import caching
+from ..catalog import Catalog, get_catalog
 from .catalog_rules import RULES, bounds, first_broken_rule
-from .extensions import db
-from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
+from ..extensions import db
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
 
 STATS_KEY = "dashboard:stats"
 

@@ -18,10 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, declared_attr, make_transient_to_detached, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import caching, hashing, serialization, validation
-from .catalog import get_catalog
-from .extensions import db
-from .validation import Errors, ValidationError
+from .. import caching, hashing, serialization, validation
+from ..catalog import get_catalog
+from ..extensions import db
+from ..validation import Errors, ValidationError
 
 
 def utcnow() -> datetime:

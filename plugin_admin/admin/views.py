@@ -25,8 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from . import pagination, urls, validation
-from .admin_forms import (
+from .. import validation
+from . import lists, urls
+from .forms import (
     AdminForm,
     CommaListField,
     HashedAjaxLoader,
@@ -37,13 +38,13 @@ from .admin_forms import (
     choices,
     with_catalog_hints,
 )
-from .auth import check_role, has_role
-from .catalog import get_catalog
-from .extensions import db
-from .manifest_views import ManifestExports, ManifestImportView
-from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
-from .security import csp_nonce
-from .validation import ValidationError
+from ..auth import check_role, has_role
+from ..catalog import get_catalog
+from ..extensions import db
+from .manifests import ManifestExports, ManifestImportView
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
+from ..security import csp_nonce
+from ..validation import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class SecureModelView(ModelView):
     # --- list queries: the one place list loading is tuned ---------------------------------
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's search, filters and sort, paged by ``pagination``: a cached total and a
+        """Flask-Admin's search, filters and sort, paged by ``lists``: a cached total and a
         short index walk on any page instead of ``COUNT(*)`` and a deep ``OFFSET`` per view.
 
         Always executes: Flask-Admin's list and export ask for rows, never for a query."""
@@ -182,17 +183,17 @@ class SecureModelView(ModelView):
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         eager = [joinedload(path) for path in self._auto_joins]  # the relationships the list shows
         size = page_size or self.page_size
-        return pagination.fetch(db.session, query.statement, self.model, page or 0, size, eager, unsorted)
+        return lists.fetch(db.session, query.statement, self.model, page or 0, size, eager, unsorted)
 
     def apply_search(self, query, joins, search):
         """Flask-Admin's search (every word in some searchable column; ``^`` prefix, ``=`` exact),
-        matched by ``pagination.matches`` instead of its ``lower(CAST(…)) LIKE lower(…)``."""
+        matched by ``lists.matches`` instead of its ``lower(CAST(…)) LIKE lower(…)``."""
         for term in search.split():
             pattern, clauses = tools.parse_like_term(term), []
             for field, path in self._search_fields:
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
                 column = field if alias is None else getattr(alias, field.key)
-                clauses.append(pagination.matches(db.session, column, pattern))
+                clauses.append(lists.matches(db.session, column, pattern))
             query = query.filter(or_(*clauses))
         return query, joins
 

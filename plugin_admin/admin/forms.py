@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from .catalog import get_catalog
+from ..catalog import get_catalog
 
 AJAX_LIMIT = 20
 """Most suggestions one ajax lookup returns, whatever the request asks for."""
