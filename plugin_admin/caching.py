@@ -12,11 +12,12 @@ before a commit and stored just after it is never read.
 import logging
 import uuid
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from .extensions import cache
+from .extensions import cache, db
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +152,61 @@ def _invalidate(session):
 def _forget(session, previous_transaction):
     if not session.in_transaction():
         session.info.pop(_PENDING, None)
+
+
+class CachedReads:
+    """Read-through cached reads for a model: ``get_cached_object``, ``get_cached_objects``."""
+
+    def cache_keys(self) -> set[str]:
+        """Every cache key a change to this record makes stale."""
+        return {object_key(type(self), self.id), all_key(type(self))}
+
+    @classmethod
+    def _from_cache(cls, values: dict):
+        """Attach a cached column dict to the session as a loaded record, without SQL."""
+        session = db.session
+        existing = session.identity_map.get(sa.inspect(cls).identity_key_from_primary_key([values["id"]]))
+        if existing is not None:
+            return existing
+        obj = sa.inspect(cls).class_manager.new_instance()
+        obj.__dict__.update(values)
+        make_transient_to_detached(obj)
+        session.add(obj)
+        return obj
+
+    @classmethod
+    def _cacheable(cls, obj) -> bool:
+        """Only committed state may be cached: never a record with unflushed or unflushed-over changes."""
+        state = sa.inspect(obj)
+        return not state.modified and not (obj.cache_keys() & pending_keys(db.session))
+
+    @classmethod
+    def _cached(cls, key: str, load, invalidate: bool):
+        """Read-through cache of column dicts: ``load()`` returns a record, a list of them, or None."""
+        loaded = []
+
+        def compute():
+            records = load()
+            if records is None:
+                return None
+            loaded.extend(records if isinstance(records, list) else [records])
+            values = [r.column_values() for r in loaded]
+            return values if isinstance(records, list) else values[0]
+
+        return read_through(
+            stamped_key(key), compute, invalidate, cacheable=lambda _: all(map(cls._cacheable, loaded))
+        )
+
+    @classmethod
+    def get_cached_object(cls, invalidate: bool = False, pk=None):
+        """The record with primary key ``pk`` (an int), or None; a warm read issues no SQL."""
+        if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
+            return None
+        values = cls._cached(object_key(cls, pk), lambda: db.session.get(cls, pk), invalidate)
+        return cls._from_cache(values) if values is not None else None
+
+    @classmethod
+    def get_cached_objects(cls, invalidate: bool = False) -> list:
+        """Every record of this model, ordered by id. Meant for small tables (users, lookups)."""
+        load = lambda: db.session.scalars(sa.select(cls).order_by(cls.id)).all()  # noqa: E731
+        return [cls._from_cache(v) for v in cls._cached(all_key(cls), load, invalidate)]

@@ -92,7 +92,7 @@ def test_sorted_dict_and_mask_string():
 def test_names_and_state(app):
     record = plugin()
     assert record.unformatted_class_name == "PluginMeta"
-    assert record.formatted_class_name == "plugin_admin.models.PluginMeta()"
+    assert record.formatted_class_name == "plugin_admin.models.plugins.PluginMeta()"
     assert record.ready and (record.formatted_state_ready, record.formatted_state_not_ready) == ("READY", "NOT_READY")
     assert "/healthz" in record.amnesty_urls and "/robots.txt" in record.amnesty_urls
     assert not PluginMeta(name="unsaved").ready
