@@ -10,12 +10,18 @@ TEST_CACHE_URL ?= redis://127.0.0.1:6379/0
 # pytest exits 5 when a run selects no test: that is not a failure of the suite.
 PYTEST = $(PY) -m pytest $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && status=0; exit $$status
 
-.PHONY: run prepare test test-sqlite test-postgres serve-prod bench clean
+.PHONY: run prepare lint test test-sqlite test-postgres serve-prod bench clean
 
+## The runtime requirements only (make run, make serve-prod).
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+## Plus the test, browser and lint tools (make test, make lint).
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 ## Migrate the embedded SQLite database, seed demo data once, print a fresh admin login.
@@ -26,13 +32,19 @@ prepare: $(VENV)/.installed
 run: prepare
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## The whole suite: SQLite with the in-process cache, then PostgreSQL with Redis.
-test: test-sqlite test-postgres
+## ruff (lint and format) and mypy; make test runs it first.
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
-test-sqlite: $(VENV)/.installed
+## Lint, then the whole suite: SQLite with the in-process cache, then PostgreSQL with Redis.
+test: lint
+	$(MAKE) test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.dev-installed
 	env -u DATABASE_URL -u CACHE_URL sh -c '$(PYTEST)'
 
-test-postgres: $(VENV)/.installed
+test-postgres: $(VENV)/.dev-installed
 	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_CACHE_URL) sh -c '$(PYTEST)'
 
 ## gunicorn against DATABASE_URL / CACHE_URL (see README, Production).
@@ -41,7 +53,7 @@ serve-prod: $(VENV)/.installed
 	$(VENV)/bin/gunicorn --workers $${WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} app:app
 
 ## Seed BENCH_PLUGINS (100000) plugins into SQLite (or DATABASE_URL), time the main pages under gunicorn.
-bench: $(VENV)/.installed
+bench: $(VENV)/.dev-installed
 	$(PY) -m bench.run
 
 clean:

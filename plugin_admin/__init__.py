@@ -5,8 +5,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from .config import Config
 from . import sql_statements
+from .config import Config
 from .extensions import cache, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent

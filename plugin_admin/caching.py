@@ -193,9 +193,7 @@ class CachedReads:
             values = [r.column_values() for r in loaded]
             return values if isinstance(records, list) else values[0]
 
-        return read_through(
-            stamped_key(key), compute, invalidate, cacheable=lambda _: all(map(cls._cacheable, loaded))
-        )
+        return read_through(stamped_key(key), compute, invalidate, cacheable=lambda _: all(map(cls._cacheable, loaded)))
 
     @classmethod
     def get_cached_object(cls, invalidate: bool = False, pk=None):
@@ -208,5 +206,8 @@ class CachedReads:
     @classmethod
     def get_cached_objects(cls, invalidate: bool = False) -> list:
         """Every record of this model, ordered by id. Meant for small tables (users, lookups)."""
-        load = lambda: db.session.scalars(sa.select(cls).order_by(cls.id)).all()  # noqa: E731
+
+        def load():
+            return db.session.scalars(sa.select(cls).order_by(cls.id)).all()
+
         return [cls._from_cache(v) for v in cls._cached(all_key(cls), load, invalidate)]

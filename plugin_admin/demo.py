@@ -40,38 +40,38 @@ def _prompt(rng: random.Random, topic: str) -> dict:
         temperature = round(rng.uniform(provider.temperature_min, provider.temperature_max), 1)
     else:
         temperature = provider.temperature_default
-    return dict(
-        provider=provider.key,
-        model=model.name,
-        temperature=temperature,
-        max_completion_tokens=rng.choice([t for t in TOKEN_CHOICES if t <= model.max_output_tokens]),
-        system_role=rng.choice(ROLES).format(topic=topic),
-    )
+    return {
+        "provider": provider.key,
+        "model": model.name,
+        "temperature": temperature,
+        "max_completion_tokens": rng.choice([t for t in TOKEN_CHOICES if t <= model.max_output_tokens]),
+        "system_role": rng.choice(ROLES).format(topic=topic),
+    }
 
 
 def _data(rng: random.Random, plugin_class: str, topic: str) -> dict:
     description = f"Data the {topic} plugin returns to the model."
     if plugin_class == "sql":
-        return dict(
-            description=description,
-            connection=f"{topic}_db",
-            sql_query=f"SELECT * FROM {topic} WHERE name = {{name}} LIMIT 10;",
-            parameters=[{"name": "name", "type": "string", "required": True}],
-            test_values=[{"name": "name", "value": topic}],
-            limit=rng.choice((1, 10, 50)),
-        )
+        return {
+            "description": description,
+            "connection": f"{topic}_db",
+            "sql_query": f"SELECT * FROM {topic} WHERE name = {{name}} LIMIT 10;",
+            "parameters": [{"name": "name", "type": "string", "required": True}],
+            "test_values": [{"name": "name", "value": topic}],
+            "limit": rng.choice((1, 10, 50)),
+        }
     if plugin_class == "api":
-        return dict(
-            description=description,
-            connection=f"{topic}_api",
-            endpoint=f"/{topic}/v1/items/",
-            method=rng.choice(("GET", "GET", "POST")),
-            headers=[{"name": "Accept", "value": "application/json"}],
-            parameters=[],
-            test_values=[],
-            limit=10,
-        )
-    return dict(description=description, static_data={"topic": topic, "faq": [f"What is {topic}?"]})
+        return {
+            "description": description,
+            "connection": f"{topic}_api",
+            "endpoint": f"/{topic}/v1/items/",
+            "method": rng.choice(("GET", "GET", "POST")),
+            "headers": [{"name": "Accept", "value": "application/json"}],
+            "parameters": [],
+            "test_values": [],
+            "limit": 10,
+        }
+    return {"description": description, "static_data": {"topic": topic, "faq": [f"What is {topic}?"]}}
 
 
 @cache
@@ -136,7 +136,7 @@ def seed(count: int, rng_seed: int = 42) -> int:
         plugins = [_plugin(rng, pk) for pk in reserve_ids(PluginMeta, size)]
         for model in (PluginMeta, PluginData, PluginPrompt, PluginSelector):
             rows = [p[model] for p in plugins if model in p]
-            for row, pk in zip(rows, reserve_ids(model, len(rows)) if model is not PluginMeta else []):
+            for row, pk in zip(rows, reserve_ids(model, len(rows)) if model is not PluginMeta else [], strict=False):
                 row["id"] = pk
             prepare_rows(session, model, rows)
             columns = model.__table__.columns.keys()

@@ -7,8 +7,8 @@ here. ``/l/<plugin locator>.yaml`` is the plugin's manifest; other records have 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, url_for
 
 from . import manifests
-from .auth import check_role
 from .admin.manifests import CONTENT_TYPES
+from .auth import check_role
 from .models import PluginMeta, TimestampedModel
 
 bp = Blueprint("locators", __name__)

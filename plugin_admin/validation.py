@@ -62,7 +62,7 @@ def _number(value: float) -> str:
 
 
 def snake_case(value) -> str:
-    """"Test Plugin" -> "test_plugin": the clean step for plugin names."""
+    """ "Test Plugin" -> "test_plugin": the clean step for plugin names."""
     text = str(value or "").strip()
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
@@ -222,7 +222,8 @@ def _check_max_tokens(errors: Errors, model, value) -> None:
     elif model is not None and value > model.max_output_tokens:
         errors.add(
             "max_completion_tokens",
-            f"{value:,} is above {model.name}'s maximum output of {model.max_output_tokens:,} tokens ({model.citation})",
+            f"{value:,} is above {model.name}'s maximum output of {model.max_output_tokens:,} tokens"
+            f" ({model.citation})",
         )
 
 
@@ -230,7 +231,9 @@ def check_plugin_data(errors: Errors, plugin_class, data: Mapping) -> None:
     """The data part of a manifest, per plugin class."""
     if plugin_class == "static":
         if not isinstance(data["static_data"], (Mapping, list)):
-            errors.add("static_data", f"{show(data['static_data'])} is not a mapping or a list ({SPEC}: static plugins)")
+            errors.add(
+                "static_data", f"{show(data['static_data'])} is not a mapping or a list ({SPEC}: static plugins)"
+            )
         return
     required = {"sql": ("connection", "sql_query"), "api": ("connection", "endpoint")}.get(plugin_class, ())
     for field in required:

@@ -20,8 +20,10 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 CACHE_URL = os.environ.get("CACHE_URL", "")
 REDIS_URL = CACHE_URL if CACHE_URL.startswith("redis") else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-POSTGRES_URL = DATABASE_URL if DATABASE_URL.startswith("postgres") else os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = (
+    DATABASE_URL
+    if DATABASE_URL.startswith("postgres")
+    else os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 )
 
 

@@ -8,7 +8,9 @@ def plugin(name="test_plugin", *, prompt=True, selector=True, data=True, commit=
     """A plugin with a valid prompt, selector and (static) data unless told otherwise."""
     record = PluginMeta(name=name, description="A plugin for tests.", **fields)
     if prompt:
-        record.plugin_prompt_plugin = PluginPrompt(system_role="You are a test assistant.", **(prompt if isinstance(prompt, dict) else {}))
+        record.plugin_prompt_plugin = PluginPrompt(
+            system_role="You are a test assistant.", **(prompt if isinstance(prompt, dict) else {})
+        )
     if selector:
         record.plugin_selector_plugin = PluginSelector(search_terms=["test"])
     if data:
@@ -22,9 +24,10 @@ def plugin(name="test_plugin", *, prompt=True, selector=True, data=True, commit=
 def raw_prompt(plugin_id: int, **values) -> None:
     """A prompt written past the write gate: what an older catalog let through."""
     now = utcnow()
-    row = dict(
-        plugin_id=plugin_id, provider="openai", model="gpt-4o-mini", temperature=0.5, max_completion_tokens=2048,
-        system_role="You are a test assistant.", created_at=now, updated_at=now, row_version=1,
-    )  # fmt: skip
+    row = {
+        "plugin_id": plugin_id, "provider": "openai", "model": "gpt-4o-mini", "temperature": 0.5,
+        "max_completion_tokens": 2048, "system_role": "You are a test assistant.",
+        "created_at": now, "updated_at": now, "row_version": 1,
+    }  # fmt: skip
     db.session.execute(PluginPrompt.__table__.insert(), [{**row, **values}])
     db.session.commit()

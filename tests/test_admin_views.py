@@ -149,8 +149,23 @@ def test_bulk_delete_takes_hashed_ids(client, auth, app):
 
 
 MALFORMED = [
-    "1", "2", "1,2", "0", "-1", "", " ", "rMTAwMDAwMQ", "MTAwMDAwMQx", "r!!!x", "rMTAwMDAwMQx'--",
-    "' OR 1=1 --", "1; DROP TABLE plugin_meta", "%00", "ré", "r" + "A" * 5000 + "x", "rMDAwMDAwMQx",
+    "1",
+    "2",
+    "1,2",
+    "0",
+    "-1",
+    "",
+    " ",
+    "rMTAwMDAwMQ",
+    "MTAwMDAwMQx",
+    "r!!!x",
+    "rMTAwMDAwMQx'--",
+    "' OR 1=1 --",
+    "1; DROP TABLE plugin_meta",
+    "%00",
+    "ré",
+    "r" + "A" * 5000 + "x",
+    "rMDAwMDAwMQx",
 ]
 
 
@@ -173,7 +188,7 @@ def test_repeated_id_args_find_nothing(client, auth, plugin):
     auth.login("admin")
     response = client.get(f"/admin/pluginmeta/details/?id={plugin.hashed_id}&id={plugin.hashed_id}")
     assert response.status_code == 302
-    response = client.get(f"/admin/pluginmeta/details/?id=a&id=b")
+    response = client.get("/admin/pluginmeta/details/?id=a&id=b")
     assert response.status_code == 302
 
 
@@ -189,7 +204,11 @@ def integer_ids_in(html: str) -> list[str]:
 def test_pages_carry_hashed_ids_only(client, auth, plugin, view):
     auth.login("admin")
     record = record_of(view, plugin)
-    pages = [f"/admin/{view}/", f"/admin/{view}/details/?id={record.hashed_id}", f"/admin/{view}/edit/?id={record.hashed_id}"]
+    pages = [
+        f"/admin/{view}/",
+        f"/admin/{view}/details/?id={record.hashed_id}",
+        f"/admin/{view}/edit/?id={record.hashed_id}",
+    ]
     for page in pages:
         html = client.get(page).get_data(as_text=True)
         assert record.hashed_id in html
@@ -266,14 +285,18 @@ def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(cl
     plugin = factories.plugin(prompt=False)
     auth.login("editor")
     token = csrf_token(client, "/admin/pluginprompt/new/")
-    response = client.post("/admin/pluginprompt/new/", data={**prompt_form(plugin, temperature="3.5"), "csrf_token": token})
+    response = client.post(
+        "/admin/pluginprompt/new/", data={**prompt_form(plugin, temperature="3.5"), "csrf_token": token}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "3.5 is above openai&#39;s range 0–2" in field_errors(html, "temperature")
     assert "You answer questions about weather." in html and 'value="1024"' in html and 'value="3.5"' in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
 
-    response = client.post("/admin/pluginprompt/new/", data={**prompt_form(plugin, temperature="1.5"), "csrf_token": token})
+    response = client.post(
+        "/admin/pluginprompt/new/", data={**prompt_form(plugin, temperature="1.5"), "csrf_token": token}
+    )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(PluginPrompt.temperature)) == 1.5
 
@@ -315,7 +338,10 @@ def test_edit_keeps_posted_values_on_error_and_writes_nothing(client, auth, plug
     auth.login("editor")
     url = f"/admin/pluginprompt/edit/?id={prompt.hashed_id}"
     token = csrf_token(client, url)
-    data = {**prompt_form(plugin, provider="anthropic", model="claude-sonnet-4-5", temperature="1.5"), "csrf_token": token}
+    data = {
+        **prompt_form(plugin, provider="anthropic", model="claude-sonnet-4-5", temperature="1.5"),
+        "csrf_token": token,
+    }
     data["opened_version"] = prompt.row_version
     html = client.post(url, data=data).get_data(as_text=True)
     assert "1.5 is above anthropic&#39;s range 0–1" in field_errors(html, "temperature")

@@ -4,13 +4,12 @@ import json
 import pickle
 import uuid
 
-import pytest
 import sqlalchemy as sa
 
 from plugin_admin import demo
 from plugin_admin.admin import aggregates
-from plugin_admin.catalog import CATALOG_PATH, get_catalog, parse_catalog
 from plugin_admin.admin.catalog_rules import RULES, first_broken_rule
+from plugin_admin.catalog import CATALOG_PATH, get_catalog, parse_catalog
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginPrompt
 from plugin_admin.validation import Errors, check_prompt
@@ -40,7 +39,15 @@ def by_label(histogram: list[dict]) -> dict:
 
 
 def test_totals_breakdowns_and_distributions(app):
-    plugin("alpha", prompt={"provider": "anthropic", "model": "claude-haiku-4-5", "temperature": 0.3, "max_completion_tokens": 1000})
+    plugin(
+        "alpha",
+        prompt={
+            "provider": "anthropic",
+            "model": "claude-haiku-4-5",
+            "temperature": 0.3,
+            "max_completion_tokens": 1000,
+        },
+    )
     plugin("beta", plugin_class="static")
     plugin("gamma", prompt={"temperature": 1.5, "max_completion_tokens": 300})
     plugin("delta", prompt=False)
@@ -94,7 +101,10 @@ def test_buckets_follow_the_catalog():
     assert [b["label"] for b in temperature[:3]] == ["< 0", "0.0", "0.1"]
     assert temperature[-2]["label"] == "2.0" and temperature[-1]["label"] == "> 2"
     tokens = aggregates.token_buckets(get_catalog())
-    assert [(b["label"], b["greater_than"], b["smaller_than"]) for b in tokens[:2]] == [("256", None, 257), ("512", 256, 513)]
+    assert [(b["label"], b["greater_than"], b["smaller_than"]) for b in tokens[:2]] == [
+        ("256", None, 257),
+        ("512", 256, 513),
+    ]
     assert tokens[-1] == {"label": "> 128K", "greater_than": 131072, "smaller_than": None, "outlier": True}
 
 
@@ -123,7 +133,9 @@ def test_records_failing_todays_catalog_are_found_and_grouped(app):
 
     stats = aggregates.compute_stats(get_catalog())
 
-    found = {(f["rule"], f["provider"], f["model"]): (f["count"], f["limit"], f["detail"]) for f in stats["rule_failures"]}
+    found = {
+        (f["rule"], f["provider"], f["model"]): (f["count"], f["limit"], f["detail"]) for f in stats["rule_failures"]
+    }
     assert found == {
         ("unknown_provider", "palm", "text-bison"): (1, None, ""),
         ("unknown_model", "openai", "gpt-4-32k"): (1, None, ""),
@@ -137,7 +149,13 @@ def test_records_failing_todays_catalog_are_found_and_grouped(app):
     assert stats["totals"]["failing_prompt"] == 8
     samples = stats["failing_samples"]
     assert len(samples) == aggregates.SAMPLES
-    assert [s["name"] for s in samples] == ["fine_tuned_unknown", "fine_tuned_long", "zero_tokens", "long_turbo", "warm_o3"]
+    assert [s["name"] for s in samples] == [
+        "fine_tuned_unknown",
+        "fine_tuned_long",
+        "zero_tokens",
+        "long_turbo",
+        "warm_o3",
+    ]
     assert samples[0]["rule"] == "unknown_model" and samples[3]["rule"] == "tokens_above"
 
 
@@ -145,7 +163,9 @@ def test_a_model_the_catalog_no_longer_lists_is_reported(app):
     plugin("turbo", prompt={"model": "gpt-3.5-turbo", "max_completion_tokens": 1000})
     plugin("mini")
     stats = aggregates.compute_stats(catalog_without("openai", "gpt-3.5-turbo"))
-    assert [(f["rule"], f["model"], f["count"]) for f in stats["rule_failures"]] == [("unknown_model", "gpt-3.5-turbo", 1)]
+    assert [(f["rule"], f["model"], f["count"]) for f in stats["rule_failures"]] == [
+        ("unknown_model", "gpt-3.5-turbo", 1)
+    ]
     assert [s["name"] for s in stats["failing_samples"]] == ["turbo"]
 
 
@@ -153,27 +173,42 @@ def _first_field(errors: Errors) -> str | None:
     return next((f for f in ("provider", "model", "temperature", "max_completion_tokens") if f in errors), None)
 
 
-RULE_FIELDS = {"unknown_provider": "provider", "unknown_model": "model", "temperature_above": "temperature",
-               "temperature_below": "temperature", "tokens_above": "max_completion_tokens", "tokens_below": "max_completion_tokens"}  # fmt: skip
+RULE_FIELDS = {
+    "unknown_provider": "provider",
+    "unknown_model": "model",
+    "temperature_above": "temperature",
+    "temperature_below": "temperature",
+    "tokens_above": "max_completion_tokens",
+    "tokens_below": "max_completion_tokens",
+}
 
 
 def test_sql_rules_agree_with_the_validation_rules(app):
     cases = [
         ("openai", "gpt-4o", 2.0, 16384), ("openai", "gpt-4o", 2.01, 16384), ("openai", "gpt-4o", 0.0, 16385),
         ("openai", "gpt-4o", -0.1, 10), ("openai", "o4-mini", 1.0, 100000), ("openai", "o4-mini", 1.2, 5),
-        ("openai", "gpt-5", 0.0, 128001), ("openai", "ft:gpt-4o", 0.2, 100), ("openai", "ft:gpt-4o-2024-08-06", 0.2, 100),
-        ("openai", "ft:gpt-4o-2024-08-06:org:name:id", 0.2, 16385), ("openai", "ft:gpt-4o-20240806:org", 0.2, 100),
+        ("openai", "gpt-5", 0.0, 128001), ("openai", "ft:gpt-4o", 0.2, 100),
+        ("openai", "ft:gpt-4o-2024-08-06", 0.2, 100), ("openai", "ft:gpt-4o-2024-08-06:org:name:id", 0.2, 16385),
+        ("openai", "ft:gpt-4o-20240806:org", 0.2, 100),
         ("openai", "ft:", 0.2, 100), ("openai", "GPT-4o", 0.2, 100), ("anthropic", "ft:claude-haiku-4-5:x", 0.2, 100),
         ("anthropic", "claude-haiku-4-5", 1.0, 0), ("mistral", "codestral-latest", 1.5, 100),
-        ("mistral", "codestral-latest", 1.51, 100), ("metaai", "Llama-3.3-70B-Instruct", 0.6, 1), ("nobody", "x", 9.0, 0),
-        ("cohere", "nope", 5.0, 1),
+        ("mistral", "codestral-latest", 1.51, 100), ("metaai", "Llama-3.3-70B-Instruct", 0.6, 1),
+        ("nobody", "x", 9.0, 0), ("cohere", "nope", 5.0, 1),
     ]  # fmt: skip
     for index, (provider, model, temperature, tokens) in enumerate(cases):
-        raw_prompt(bare_plugin(f"case_{index}"), provider=provider, model=model, temperature=temperature, max_completion_tokens=tokens)
+        raw_prompt(
+            bare_plugin(f"case_{index}"),
+            provider=provider,
+            model=model,
+            temperature=temperature,
+            max_completion_tokens=tokens,
+        )
     prompt = PluginPrompt.__table__
     pairs = db.session.execute(sa.select(prompt.c.provider, prompt.c.model).distinct()).all()
     rule = first_broken_rule(get_catalog(), pairs)
-    rows = db.session.execute(sa.select(prompt.c.provider, prompt.c.model, prompt.c.temperature, prompt.c.max_completion_tokens, rule)).all()
+    rows = db.session.execute(
+        sa.select(prompt.c.provider, prompt.c.model, prompt.c.temperature, prompt.c.max_completion_tokens, rule)
+    ).all()
 
     assert len(rows) == len(cases)
     for provider, model, temperature, tokens, broken in rows:
@@ -224,7 +259,9 @@ def test_uncommitted_changes_are_never_cached(app, queries):
     aggregates.dashboard_stats()
     record.plugin_prompt_plugin.temperature = 1.5
     db.session.flush()
-    assert by_label(aggregates.dashboard_stats(invalidate=True)["temperature"])["1.5"] == 1  # computed with the flush ...
+    assert (
+        by_label(aggregates.dashboard_stats(invalidate=True)["temperature"])["1.5"] == 1
+    )  # computed with the flush ...
     db.session.rollback()
     with queries:
         assert by_label(aggregates.dashboard_stats()["temperature"])["0.5"] == 1  # ... nobody caches it
@@ -232,7 +269,11 @@ def test_uncommitted_changes_are_never_cached(app, queries):
 
 
 def test_a_change_committed_by_another_process_clears_the_shared_cache(make_app, redis_url):
-    settings = dict(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url, CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:8]}:")
+    settings = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
+    }
     reader, writer = make_app(**settings), make_app(**settings)
     with reader.app_context():
         empty_tables()

@@ -30,7 +30,15 @@ def test_login_then_back_to_next(client, users):
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "evil", "/%0d%0aX:1\r\n", ""],
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "evil",
+        "/%0d%0aX:1\r\n",
+        "",
+    ],
 )
 def test_unsafe_next_goes_to_the_dashboard(client, users, target):
     token = csrf_token(client, "/login")

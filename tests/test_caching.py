@@ -16,7 +16,7 @@ from plugin_admin.config import cache_settings
 from plugin_admin.extensions import cache, db
 from plugin_admin.models import PluginMeta, PluginPrompt
 
-from .conftest import QueryCounter, empty_tables
+from .conftest import empty_tables
 from .factories import plugin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +112,9 @@ def test_invalidate_flag_forces_a_fresh_read(app):
 
 def test_models_never_share_a_key(app):
     record = plugin()
-    keys = [caching.object_key(type(r), 1) for r in (record, record.plugin_prompt_plugin, record.plugin_selector_plugin)]
+    keys = [
+        caching.object_key(type(r), 1) for r in (record, record.plugin_prompt_plugin, record.plugin_selector_plugin)
+    ]
     assert len(set(keys)) == 3
 
 
@@ -194,7 +196,10 @@ def test_read_through_skips_what_may_not_be_cached(app):
 
 
 def test_cache_url_names_redis_a_directory_or_this_process():
-    assert cache_settings("redis://cache:6379/2") == {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": "redis://cache:6379/2"}
+    assert cache_settings("redis://cache:6379/2") == {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": "redis://cache:6379/2",
+    }
     assert cache_settings("file:///var/cache/plugin%20admin")["CACHE_DIR"] == "/var/cache/plugin admin"
     assert cache_settings("") == {"CACHE_TYPE": "SimpleCache"}
     with pytest.raises(ValueError, match="CACHE_URL='memcached://cache' is not understood: use redis://"):

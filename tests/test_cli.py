@@ -34,7 +34,10 @@ def test_seed_makes_valid_varied_data(runner):
     result = runner.invoke(args=["seed", "--plugins", "300"])
     assert result.exit_code == 0, result.output
     assert "seeded 300 plugins" in result.output
-    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
+
+    def count(model):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
     assert count(PluginMeta) == count(PluginData) == 300
     assert 270 < count(PluginPrompt) < 300 and 270 < count(PluginSelector) < 300  # some lack one, on purpose
     providers = set(db.session.scalars(sa.select(PluginPrompt.provider).distinct()))

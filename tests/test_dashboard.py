@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import current_app
@@ -63,8 +63,8 @@ def test_every_role_sees_the_totals(client, auth, seeded, role):
     auth.login(role)
     text = page(client)
     assert "Plugin Prompt Admin" in text and "<h1>Dashboard</h1>" in text
-    tiles = dict((label, int(value.replace(",", ""))) for value, label in re.findall(
-        r'<span class="tile-value">([\d,]+)</span><span class="tile-label">([^<]+)</span>', text))  # fmt: skip
+    tiles = {label: int(value.replace(",", "")) for value, label in re.findall(
+        r'<span class="tile-value">([\d,]+)</span><span class="tile-label">([^<]+)</span>', text)}  # fmt: skip
     assert tiles == {
         "Plugins": 5, "Prompts": 4, "Selectors": 4, "Plugin data": 5, "Fail today's catalog": 2, "Parts missing": 2,
     }  # fmt: skip
@@ -79,9 +79,11 @@ def test_numbers_link_to_lists_filtered_as_they_were_counted(client, auth, seede
         "by provider": f"{prompts}?flt0_provider_equals=anthropic",
         "by model": f"{prompts}?flt0_provider_equals=openai&flt1_model_equals=gpt-4o-mini",
         "unknown model": f"{prompts}?flt0_provider_equals=openai&flt1_model_equals=gpt-4-32k",
-        "too hot": f"{prompts}?flt0_provider_equals=anthropic&flt1_model_equals=claude-haiku-4-5&flt2_temperature_greater_than=1.0",
+        "too hot": f"{prompts}?flt0_provider_equals=anthropic&flt1_model_equals=claude-haiku-4-5"
+        "&flt2_temperature_greater_than=1.0",
         "temperature 1.5": f"{prompts}?flt0_temperature_greater_than=1.45&flt1_temperature_smaller_than=1.55",
-        "up to 512 tokens": f"{prompts}?flt0_max_completion_tokens_greater_than=256&flt1_max_completion_tokens_smaller_than=513",
+        "up to 512 tokens": f"{prompts}?flt0_max_completion_tokens_greater_than=256"
+        "&flt1_max_completion_tokens_smaller_than=513",
         "class": "/admin/pluginmeta/?flt0_plugin_class_equals=static",
         "directive": "/admin/pluginselector/?flt0_directive_equals=search_terms",
         "all plugins": "/admin/pluginmeta/",
@@ -150,14 +152,23 @@ def test_bars_are_scaled_to_the_longest():
 
 @pytest.mark.parametrize(
     "seconds, text",
-    [(0, "just now"), (59, "just now"), (60, "1 minute ago"), (150, "2 minutes ago"), (7200, "2 hours ago"), (90000, "1 day ago")],
+    [
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1 minute ago"),
+        (150, "2 minutes ago"),
+        (7200, "2 hours ago"),
+        (90000, "1 day ago"),
+    ],
 )
 def test_elapsed_reads_like_a_person(seconds, text):
-    now = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
     assert elapsed(now - timedelta(seconds=seconds), now) == text
 
 
-@pytest.mark.parametrize("n, text", [(0, "0"), (950, "950"), (1000, "1k"), (9540, "9.5k"), (95400, "95k"), (1_250_000, "1.2M")])
+@pytest.mark.parametrize(
+    "n, text", [(0, "0"), (950, "950"), (1000, "1k"), (9540, "9.5k"), (95400, "95k"), (1_250_000, "1.2M")]
+)
 def test_compact_counts_fit_a_narrow_column(n, text):
     assert compact(n) == text
 

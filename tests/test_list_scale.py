@@ -28,8 +28,14 @@ def pages(client, endpoint: str) -> list[tuple[str, int]]:
     base = f"/admin/{endpoint}/"
     topic = db.session.get(PluginMeta, 1).name.split("_")[0]  # a term that finds rows on every list
     last = max(shown_total(client.get(base).get_data(as_text=True)) - 1, 0) // 20
-    return [(base, 0), (f"{base}?page={last // 2}", last // 2), (f"{base}?page={last}", last),
-            (f"{base}?search={topic}", 0), (f"{base}?sort=0&desc=1", 0), (f"{base}?page={last}&sort=0", last)]  # fmt: skip
+    return [
+        (base, 0),
+        (f"{base}?page={last // 2}", last // 2),
+        (f"{base}?page={last}", last),
+        (f"{base}?search={topic}", 0),
+        (f"{base}?sort=0&desc=1", 0),
+        (f"{base}?page={last}&sort=0", last),
+    ]
 
 
 def statements(client, queries) -> dict[str, int]:
@@ -87,7 +93,7 @@ def rows(body: str) -> list[list[tuple]]:
     and the CSRF token's time stamp (it differs from request to request) aside."""
     body = re.sub(r'(name="csrf_token"[^>]*? value=")[^"]*', r"\1token", body)
     start = body.index("</thead>", body.index('class="table table-striped table-bordered table-hover model-list"'))
-    tbody = body[start:body.index("</table>", start)]
+    tbody = body[start : body.index("</table>", start)]
     return [
         [(tag, tuple(sorted((k, unquote(html.unescape(v))) for k, v in re.findall(r'(\w+)="([^"]*)"', attrs))),
           " ".join(text.split()))

@@ -23,7 +23,9 @@ def test_anonymous_user_logs_in_and_lands_on_the_record(client, users, prompt):
     response = client.get(locator_url)
     assert response.headers["Location"] == f"/login?next={locator_url}"
     token = csrf_token(client, response.headers["Location"])
-    login = client.post("/login", data={"username": "viewer", "password": PASSWORD, "next": locator_url, "csrf_token": token})
+    login = client.post(
+        "/login", data={"username": "viewer", "password": PASSWORD, "next": locator_url, "csrf_token": token}
+    )
     assert login.headers["Location"] == locator_url
     details = client.get(locator_url, follow_redirects=True)
     assert details.status_code == 200 and prompt.record_locator in details.get_data(as_text=True)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -324,7 +323,9 @@ def test_list_rows_link_to_the_download(client, auth, users):
     assert f"/admin/pluginmeta/manifest/?id={plugin.hashed_id}" in html
 
 
-@pytest.mark.parametrize("query", ("id=rMTAwMDk5OQx", "id=1", "id=", "", "format=xml&id={id}", "format=yaml&id={id}&id={id}"))
+@pytest.mark.parametrize(
+    "query", ("id=rMTAwMDk5OQx", "id=1", "id=", "", "format=xml&id={id}", "format=yaml&id={id}&id={id}")
+)
 def test_download_of_nothing_is_a_404(client, auth, users, query):
     plugin = factories.plugin()
     auth.login("viewer")
@@ -406,7 +407,12 @@ def test_yaml_locator_round_trips_through_the_import_page(editor, users):
 def test_yaml_locator_of_anything_but_a_plugin_is_a_404(client, auth, users):
     plugin = factories.plugin()
     auth.login("admin")
-    for locator in (plugin.plugin_prompt_plugin.record_locator, users["admin"].record_locator, "pluginmeta-rMTAwMDk5OQx", "x"):
+    for locator in (
+        plugin.plugin_prompt_plugin.record_locator,
+        users["admin"].record_locator,
+        "pluginmeta-rMTAwMDk5OQx",
+        "x",
+    ):
         response = client.get(f"/l/{locator}.yaml")
         assert response.status_code == 404 and "There is nothing here." in response.get_data(as_text=True)
 

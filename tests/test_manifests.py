@@ -90,7 +90,7 @@ def assert_kept(original, exported, path=()) -> None:
             assert_kept(value, exported[key], (*path, key))
     elif isinstance(original, list):
         assert len(original) == len(exported), where
-        for index, (a, b) in enumerate(zip(original, exported)):
+        for index, (a, b) in enumerate(zip(original, exported, strict=True)):
             assert_kept(a, b, (*path, index))
     elif isinstance(original, date):
         assert exported == original.isoformat(), where  # dates are kept as ISO 8601 strings
@@ -114,7 +114,8 @@ def assert_round_trips(record: PluginMeta) -> str:
 
 EXPECTED_WARNINGS = {
     "static-plugin.yaml": [
-        "line 7: metadata.name: 'Harbour Lighthouse Tours' is saved as 'harbour_lighthouse_tours' (names are snake_case)"
+        "line 7: metadata.name: 'Harbour Lighthouse Tours' is saved as 'harbour_lighthouse_tours'"
+        " (names are snake_case)"
     ],
 }
 
@@ -125,7 +126,7 @@ def test_project_fixture_imports_and_round_trips(app, path):
     assert plan.ok, [messages(d.errors) for d in plan.documents]
     assert [w for d in plan.documents for w in messages(d.warnings)] == EXPECTED_WARNINGS.get(path.name, [])
     assert all(d.action == "create" and d.applied for d in plan.documents)
-    for document, planned in zip(manifests.load_path(path), plan.documents):
+    for document, planned in zip(manifests.load_path(path), plan.documents, strict=True):
         record = plugin(planned.name)
         assert_kept(document.data, yaml.safe_load(assert_round_trips(record)))
 
@@ -174,9 +175,31 @@ def test_stored_values_follow_the_documented_round_trip_rules(app):
 
 
 TRICKY_TEXT = [
-    "ends with a newline\n", "two\n\n", " leading blank\nline", "trailing blank \nline", "\ttab\n", "crlf\r\nline",
-    "next line\x85char", "line\u2028separator", "- looks like\nkey: yaml", "null", "1e3", "0x10", "~", "yes", "on",
-    "2024-01-01", "'single'", '"double"', "#hash", "a: b", "", "\n", "nul\x00byte", "<<", "é ü ß 汉字 🙂",
+    "ends with a newline\n",
+    "two\n\n",
+    " leading blank\nline",
+    "trailing blank \nline",
+    "\ttab\n",
+    "crlf\r\nline",
+    "next line\x85char",
+    "line\u2028separator",
+    "- looks like\nkey: yaml",
+    "null",
+    "1e3",
+    "0x10",
+    "~",
+    "yes",
+    "on",
+    "2024-01-01",
+    "'single'",
+    '"double"',
+    "#hash",
+    "a: b",
+    "",
+    "\n",
+    "nul\x00byte",
+    "<<",
+    "é ü ß 汉字 🙂",
 ]
 
 
@@ -265,7 +288,10 @@ def test_modified_manifest_updates_the_same_records_and_the_dry_run_names_each_c
     assert planned.action == "update" and planned.ok and planned.warnings == []
     assert [c.path for c in planned.changes] == MODIFIED_FIELDS
     assert str(planned.changes[1]) == "metadata.version: '0.2.0' -> '0.2.1'"
-    assert str(planned.changes[5]) == "spec.prompt.systemRole: \"You are the café's host. Recommend the day's cake.\" -> 'MODIFIED'"
+    assert (
+        str(planned.changes[5])
+        == "spec.prompt.systemRole: \"You are the café's host. Recommend the day's cake.\" -> 'MODIFIED'"
+    )
     db.session.expire_all()
     assert manifests.export_plugin(plugin("lighthouse_cafe")) == text  # planning wrote nothing
 
@@ -323,7 +349,9 @@ def test_a_new_type_or_key_order_is_a_change_but_0_is_0_point_0(app):
 def test_changing_the_kind_clears_the_data_of_the_old_plugin_class(app):
     import_files(PAIR[0])
     text = manifests.export_plugin(plugin("lighthouse_cafe")).replace("kind: Plugin", "kind: SqlPlugin")
-    text = text.replace("pluginClass: static", "pluginClass: sql").replace("  data:\n", "  connection: cafe_db\n  sqlData:\n")
+    text = text.replace("pluginClass: static", "pluginClass: sql").replace(
+        "  data:\n", "  connection: cafe_db\n  sqlData:\n"
+    )
     text = text.replace("    staticData:\n", "    sqlQuery: SELECT 1;\n    unused:\n")
     plan = import_text(text)
     (planned,) = plan.documents
@@ -334,10 +362,16 @@ def test_changing_the_kind_clears_the_data_of_the_old_plugin_class(app):
         "spec.sqlData.sqlQuery",
     ]
     assert messages(planned.warnings) == [
-        "line 31: spec.sqlData.unused: unknown key; ignored (known here: description, sqlQuery, parameters, testValues, limit)"
+        "line 31: spec.sqlData.unused: unknown key; ignored"
+        " (known here: description, sqlQuery, parameters, testValues, limit)"
     ]
     data = plugin("lighthouse_cafe").plugin_data_plugin
-    assert (data.static_data, data.connection, data.sql_query, data.description) == (None, "cafe_db", "SELECT 1;", "The café's menu.")
+    assert (data.static_data, data.connection, data.sql_query, data.description) == (
+        None,
+        "cafe_db",
+        "SELECT 1;",
+        "The café's menu.",
+    )
 
 
 def test_unknown_keys_are_warnings_and_the_rest_is_imported(app):
@@ -363,7 +397,9 @@ INVALID = {
     "not-a-mapping.yaml": ["line 1: a manifest is a mapping of apiVersion, kind, metadata and spec, not a list"],
     "api-version.yaml": ["line 1: apiVersion: 'smarter.sh/v2' is not supported; use smarter.sh/v1"],
     "unknown-kind.yaml": ["line 2: kind: 'Agent' is not one of Plugin, SqlPlugin, ApiPlugin"],
-    "kind-mismatch.yaml": ["line 6: metadata.pluginClass: 'sql' does not match kind Plugin, whose pluginClass is static"],
+    "kind-mismatch.yaml": [
+        "line 6: metadata.pluginClass: 'sql' does not match kind Plugin, whose pluginClass is static"
+    ],
     "missing-name.yaml": ["line 3: metadata.name: is required (SPEC §1: snake_case, at most 255 characters)"],
     "version-not-string.yaml": ["line 5: metadata.version: 1.0 is a number, not a string; quote it"],
     "version-not-semver.yaml": [
@@ -429,7 +465,9 @@ INVALID = {
 
 
 def test_every_invalid_fixture_has_its_expected_messages():
-    assert sorted(INVALID) == sorted(p.name for p in (FIXTURES / "invalid").iterdir() if p.name != "multi-document-one-bad.yaml")
+    assert sorted(INVALID) == sorted(
+        p.name for p in (FIXTURES / "invalid").iterdir() if p.name != "multi-document-one-bad.yaml"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(INVALID))
@@ -438,7 +476,11 @@ def test_invalid_manifest_is_refused_whole_with_located_messages(app, name, tmp_
     plan = import_files(FIXTURES / "invalid" / name)
     (planned,) = plan.documents
     assert messages(planned.errors) == INVALID[name]
-    assert planned.action == "invalid" and not planned.applied and plan.failed_sources() == [str(FIXTURES / "invalid" / name)]
+    assert (
+        planned.action == "invalid"
+        and not planned.applied
+        and plan.failed_sources() == [str(FIXTURES / "invalid" / name)]
+    )
     assert plugin_count() == 0
     assert not (tmp_path / "PWNED").exists()
 
@@ -446,7 +488,8 @@ def test_invalid_manifest_is_refused_whole_with_located_messages(app, name, tmp_
 def test_all_errors_come_at_once_and_unknown_keys_still_warn(app):
     (planned,) = plan_files(FIXTURES / "invalid" / "many-errors.yaml").documents
     assert messages(planned.warnings) == [
-        "line 17: spec.prompt.topP: unknown key; ignored (known here: provider, systemRole, model, temperature, maxTokens)"
+        "line 17: spec.prompt.topP: unknown key; ignored"
+        " (known here: provider, systemRole, model, temperature, maxTokens)"
     ]
 
 
@@ -465,7 +508,8 @@ def test_a_file_with_one_invalid_manifest_applies_none_of_them(app):
 def test_the_same_plugin_twice_in_one_import_is_refused(app):
     plan = import_files(PAIR[0], PAIR[1])
     assert messages(plan.documents[1].errors) == [
-        f"line 5: metadata.name: 'lighthouse_cafe' is also imported by {PAIR[0]} document 1; a plugin may appear once per import"
+        f"line 5: metadata.name: 'lighthouse_cafe' is also imported by {PAIR[0]} document 1;"
+        " a plugin may appear once per import"
     ]
     assert plan.documents[0].applied and plan.failed_sources() == [str(PAIR[1])]
 
@@ -503,7 +547,9 @@ def test_size_limit_and_encoding_have_clear_messages(app, tmp_path):
     for documents in (manifests.load_documents("#" * (limit + 1), "paste"), manifests.load_path(big)):
         assert [messages(d.errors) for d in documents] == [[expected]]
     (document,) = manifests.load_upload(io.BytesIO(b"#" * (10 * limit)), "upload.yaml")
-    assert messages(document.errors) == [f"is over {limit:,} bytes; a manifest file may be at most {limit:,} bytes (1 MiB)"]
+    assert messages(document.errors) == [
+        f"is over {limit:,} bytes; a manifest file may be at most {limit:,} bytes (1 MiB)"
+    ]
     (document,) = manifests.load_upload(io.BytesIO(PAIR[0].read_bytes()), "cafe.yaml")
     assert not document.errors and document.data["metadata"]["name"] == "lighthouse_cafe"
     (document,) = manifests.load_documents(b"name: caf\xe9\n", "latin1.yaml")
@@ -517,7 +563,9 @@ def test_size_limit_and_encoding_have_clear_messages(app, tmp_path):
 def test_numbers_too_large_and_impossible_dates_are_refused_with_a_message(app):
     text = (FIXTURES / "invalid" / "temperature-range.yaml").read_text()
     (planned,) = manifests.plan_import(manifests.load_documents(text.replace("3.0", "1" + "0" * 400))).documents
-    assert messages(planned.errors) == [f"line 13: spec.prompt.temperature: 1{'0' * 76}... is too large to be a temperature"]
+    assert messages(planned.errors) == [
+        f"line 13: spec.prompt.temperature: 1{'0' * 76}... is too large to be a temperature"
+    ]
     long_number = (
         "holds a value that cannot be read: Exceeds the limit (4300 digits) for integer string conversion: "
         "value has 5001 digits"
@@ -551,7 +599,10 @@ def test_manifest_paths_take_files_as_given_and_manifests_inside_folders(tmp_pat
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.yaml").write_text("")
     assert manifests.manifest_paths([tmp_path, tmp_path / "notes.txt"]) == [
-        tmp_path / "a.json", tmp_path / "b.yaml", tmp_path / "c.yml", tmp_path / "notes.txt"
+        tmp_path / "a.json",
+        tmp_path / "b.yaml",
+        tmp_path / "c.yml",
+        tmp_path / "notes.txt",
     ]
 
 
@@ -579,7 +630,9 @@ def test_cli_imports_then_shows_the_field_diff_of_an_update(runner):
     assert result.exit_code == 0
     assert f"  document 1: would update Plugin lighthouse_cafe ({locator})\n" in result.output
     assert "    ~ metadata.version: '0.2.0' -> '0.2.1'\n" in result.output
-    assert [line[6:].split(":")[0] for line in result.output.splitlines() if line.startswith("    ~ ")] == MODIFIED_FIELDS
+    assert [
+        line[6:].split(":")[0] for line in result.output.splitlines() if line.startswith("    ~ ")
+    ] == MODIFIED_FIELDS
     db.session.expire_all()
     assert plugin("lighthouse_cafe").version == "0.2.0"
     result = runner.invoke(args=["import-manifest", str(PAIR[0])])
@@ -611,7 +664,10 @@ def test_cli_batch_reports_per_file_applies_the_good_files_and_exits_1(runner):
 
 def test_cli_refuses_missing_paths_and_folders_without_manifests(runner, tmp_path):
     result = runner.invoke(args=["import-manifest", str(tmp_path)])
-    assert result.exit_code == 1 and "error: no manifest files (*.yaml, *.yml, *.json) in the given folders" in result.output
+    assert (
+        result.exit_code == 1
+        and "error: no manifest files (*.yaml, *.yml, *.json) in the given folders" in result.output
+    )
     result = runner.invoke(args=["import-manifest", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2 and "does not exist" in result.output
 
@@ -641,7 +697,7 @@ def test_every_smarter_sample_imports_cleanly_and_round_trips(app):
     for path in originals:
         plan = import_files(path)
         assert [(d.action, d.errors, d.warnings) for d in plan.documents] == [("create", [], [])], path
-        for document, planned in zip(manifests.load_path(path), plan.documents):
+        for document, planned in zip(manifests.load_path(path), plan.documents, strict=True):
             assert_kept(document.data, yaml.safe_load(assert_round_trips(plugin(planned.name))))
     assert {p.plugin_class for p in db.session.scalars(sa.select(PluginMeta))} == {"static", "sql", "api"}
 

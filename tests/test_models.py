@@ -1,6 +1,6 @@
 """The seed's base-model members (SPEC §3)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -67,7 +67,7 @@ def test_elapsed_updated_property_and_method(app):
     assert 0 <= record.elapsed_updated <= 5
     later = record.updated_at + timedelta(seconds=90)
     assert record.elapsed_updated(later) == 90
-    assert record.elapsed_updated(later.astimezone(timezone.utc).replace(tzinfo=None)) == 90  # naive
+    assert record.elapsed_updated(later.astimezone(UTC).replace(tzinfo=None)) == 90  # naive
     with pytest.raises(TypeError):
         record.elapsed_updated("yesterday")
 
@@ -128,7 +128,10 @@ def test_build_absolute_uri(app):
 def test_defaults_follow_the_smarter_platform(app):
     prompt = PluginPrompt()
     assert (prompt.provider, prompt.model, prompt.temperature, prompt.max_completion_tokens) == (
-        "openai", "gpt-4o-mini", 0.5, 2048,
+        "openai",
+        "gpt-4o-mini",
+        0.5,
+        2048,
     )
     assert prompt.system_role == "You are a helpful assistant."
     meta = PluginMeta(name="x")
@@ -147,5 +150,5 @@ def test_passwords_are_hashed(app):
 
 def test_elapsed_updated_measures_from_now(app):
     record = plugin()
-    record.updated_at = datetime.now(timezone.utc) - timedelta(minutes=5)
+    record.updated_at = datetime.now(UTC) - timedelta(minutes=5)
     assert 299 <= record.elapsed_updated <= 305

@@ -1,6 +1,6 @@
 """Paging large lists: the same rows as a plain OFFSET query, at the same cost on any page and size."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -56,7 +56,8 @@ def test_pages_match_a_plain_offset_query(app, size):
 
 def test_ordering_ends_with_the_primary_key_in_the_sort_direction():
     assert pagination.ordering(sa.select(PluginMeta).order_by(PluginMeta.name.desc()), PluginMeta) == [
-        (PluginMeta.name.expression, True), (PluginMeta.id, True)
+        (PluginMeta.name.expression, True),
+        (PluginMeta.id, True),
     ]
     assert pagination.ordering(sa.select(PluginMeta), PluginMeta) == [(PluginMeta.id, False)]
     by_id = sa.select(PluginMeta).order_by(PluginMeta.id.desc())
@@ -65,7 +66,7 @@ def test_ordering_ends_with_the_primary_key_in_the_sort_direction():
 
 def test_every_row_appears_once_across_pages_with_equal_sort_keys(app):
     demo.seed(95)
-    db.session.execute(sa.update(PluginMeta).values(updated_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    db.session.execute(sa.update(PluginMeta).values(updated_at=datetime(2026, 1, 1, tzinfo=UTC)))
     db.session.commit()
     stmt = sa.select(PluginMeta).order_by(PluginMeta.updated_at.desc())
     seen = []
@@ -131,7 +132,10 @@ def test_total_is_cached_until_a_committed_change(app, queries):
 def test_filters_are_counted_apart(app):
     plugin("alpha")
     plugin("beta")
-    where = lambda name: sa.select(PluginMeta).where(PluginMeta.name == name)  # noqa: E731
+
+    def where(name):
+        return sa.select(PluginMeta).where(PluginMeta.name == name)
+
     assert pagination.count(db.session, where("alpha"), PluginMeta) == 1
     assert pagination.count(db.session, where("gamma"), PluginMeta) == 0
     assert pagination.count(db.session, sa.select(PluginMeta), PluginMeta) == 2

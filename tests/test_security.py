@@ -68,7 +68,8 @@ def test_a_database_error_while_saving_is_shown_without_sql(client, auth, monkey
 
     monkeypatch.setattr(db.session, "commit", failing_commit)
     response = client.post(
-        "/admin/pluginmeta/new/", data={"name": "x_plugin", "plugin_class": "static", "version": "1.0.0", "csrf_token": token}
+        "/admin/pluginmeta/new/",
+        data={"name": "x_plugin", "plugin_class": "static", "version": "1.0.0", "csrf_token": token},
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "nothing was written" in html and "INSERT" not in html

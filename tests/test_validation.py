@@ -86,7 +86,9 @@ def test_provider_is_cleaned_to_lower_case(app):
 
 
 def test_all_errors_are_collected_at_once(app):
-    errors = prompt_errors(provider="anthropic", model="nope", temperature=math.nan, max_completion_tokens=0, system_role="")
+    errors = prompt_errors(
+        provider="anthropic", model="nope", temperature=math.nan, max_completion_tokens=0, system_role=""
+    )
     assert set(errors) == {"model", "temperature", "max_completion_tokens", "system_role"}
 
 

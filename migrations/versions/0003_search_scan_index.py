@@ -5,24 +5,29 @@ Revises: 0002
 Create Date: 2026-11-28 02:15:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-SEARCHED = ('name', 'description', 'author')
+SEARCHED = ("name", "description", "author")
 
 
 def upgrade():
     # Empty on PostgreSQL, where the trigram indexes of 0002 serve the search.
-    op.create_index('ix_plugin_meta_search_scan', 'plugin_meta', ['updated_at', 'id', *SEARCHED], unique=False,
-                    postgresql_where=sa.text('false'))
+    op.create_index(
+        "ix_plugin_meta_search_scan",
+        "plugin_meta",
+        ["updated_at", "id", *SEARCHED],
+        unique=False,
+        postgresql_where=sa.text("false"),
+    )
 
 
 def downgrade():
-    op.drop_index('ix_plugin_meta_search_scan', table_name='plugin_meta')
+    op.drop_index("ix_plugin_meta_search_scan", table_name="plugin_meta")

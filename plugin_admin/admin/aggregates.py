@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from .. import caching
 from ..catalog import Catalog, get_catalog
-from .catalog_rules import RULES, bounds, first_broken_rule
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
+from .catalog_rules import RULES, bounds, first_broken_rule
 
 STATS_KEY = "dashboard:stats"
 
@@ -70,7 +70,9 @@ def count_totals() -> dict:
     A part belongs to exactly one plugin (unique, required ``plugin_id``), so plugins
     lacking one are a subtraction, not an anti-join over every plugin.
     """
-    counts = [sa.select(sa.func.count()).select_from(model).scalar_subquery().label(kind) for kind, model in KINDS.items()]
+    counts = [
+        sa.select(sa.func.count()).select_from(model).scalar_subquery().label(kind) for kind, model in KINDS.items()
+    ]
     totals = dict(db.session.execute(sa.select(*counts)).one()._mapping)
     return {**totals, **{f"missing_{part}": totals["plugin"] - totals[part] for part in PARTS}}
 
@@ -98,7 +100,9 @@ def token_buckets(catalog: Catalog) -> list[dict]:
     top = max(m.max_output_tokens for p in catalog.providers.values() for m in p.models.values())
     buckets, high = [], 256
     while True:
-        buckets.append({"label": _tokens(high), "greater_than": high // 2 if high > 256 else None, "smaller_than": high + 1})
+        buckets.append(
+            {"label": _tokens(high), "greater_than": high // 2 if high > 256 else None, "smaller_than": high + 1}
+        )
         if high >= top:
             break
         high *= 2
@@ -116,7 +120,11 @@ def _bucket_counts(kind: str, column, buckets: list[dict]) -> list:
         where = [column > b["greater_than"]] if b["greater_than"] is not None else []
         if b["smaller_than"] is not None:
             where.append(column < b["smaller_than"])
-        selects.append(sa.select(sa.literal(kind).label("kind"), sa.literal(b["label"]).label("key"), sa.func.count()).where(*where))
+        selects.append(
+            sa.select(sa.literal(kind).label("kind"), sa.literal(b["label"]).label("key"), sa.func.count()).where(
+                *where
+            )
+        )
     return selects
 
 
@@ -124,8 +132,12 @@ def count_distributions(catalog: Catalog) -> dict:
     """Plugins by class, selectors by directive, prompts by temperature and by token limit, in one statement."""
     temperature, tokens = temperature_buckets(catalog), token_buckets(catalog)
     statement = sa.union_all(
-        sa.select(sa.literal("plugin_classes"), PluginMeta.plugin_class, sa.func.count()).group_by(PluginMeta.plugin_class),
-        sa.select(sa.literal("directives"), PluginSelector.directive, sa.func.count()).group_by(PluginSelector.directive),
+        sa.select(sa.literal("plugin_classes"), PluginMeta.plugin_class, sa.func.count()).group_by(
+            PluginMeta.plugin_class
+        ),
+        sa.select(sa.literal("directives"), PluginSelector.directive, sa.func.count()).group_by(
+            PluginSelector.directive
+        ),
         *_bucket_counts("temperature", PluginPrompt.temperature, temperature),
         *_bucket_counts("tokens", PluginPrompt.max_completion_tokens, tokens),
     )
@@ -166,7 +178,9 @@ RULE_TITLES = {
 def prompt_pairs() -> list[dict]:
     """Prompts per stored (provider, model): a scan of their index."""
     prompt = PluginPrompt.__table__
-    query = sa.select(prompt.c.provider, prompt.c.model, sa.func.count().label("count")).group_by(prompt.c.provider, prompt.c.model)
+    query = sa.select(prompt.c.provider, prompt.c.model, sa.func.count().label("count")).group_by(
+        prompt.c.provider, prompt.c.model
+    )
     return [{**row._mapping} for row in db.session.execute(query)]
 
 
@@ -195,7 +209,9 @@ def rule_failures(catalog: Catalog, broken) -> list[dict]:
         .where(checked.c.rule.is_not(None))
         .group_by(checked.c.rule, checked.c.provider, checked.c.model)
     )
-    found = [{**row._mapping, **_bound(catalog, row.rule, row.provider, row.model)} for row in db.session.execute(query)]
+    found = [
+        {**row._mapping, **_bound(catalog, row.rule, row.provider, row.model)} for row in db.session.execute(query)
+    ]
     return sorted(found, key=lambda f: (-f["count"], RULES.index(f["rule"]), f["provider"], f["model"]))
 
 
@@ -219,8 +235,16 @@ def failing_samples(broken) -> list[dict]:
     """The newest prompts that break a catalog rule, with the first rule each breaks."""
     checked = _with_rule(broken)
     query = (
-        sa.select(checked.c.id, PluginMeta.name, checked.c.provider, checked.c.model, checked.c.temperature,
-                  checked.c.max_completion_tokens, checked.c.updated_at, checked.c.rule)
+        sa.select(
+            checked.c.id,
+            PluginMeta.name,
+            checked.c.provider,
+            checked.c.model,
+            checked.c.temperature,
+            checked.c.max_completion_tokens,
+            checked.c.updated_at,
+            checked.c.rule,
+        )
         .join(PluginMeta, PluginMeta.id == checked.c.plugin_id)
         .where(checked.c.rule.is_not(None))
         .order_by(checked.c.id.desc())
@@ -241,16 +265,28 @@ def incomplete_samples(parts: list[str]) -> list[dict]:
     """
     candidates = sa.union_all(
         *(
-            sa.select(PluginMeta.id).where(_lacks(PARTS[part])).order_by(PluginMeta.id.desc()).limit(SAMPLES).subquery().select()
+            sa.select(PluginMeta.id)
+            .where(_lacks(PARTS[part]))
+            .order_by(PluginMeta.id.desc())
+            .limit(SAMPLES)
+            .subquery()
+            .select()
             for part in parts
         )
     )
     joined = sa.select(PluginMeta.id, PluginMeta.name, PluginMeta.updated_at).select_from(PluginMeta)
     for part, model in PARTS.items():
-        joined = joined.outerjoin(model, model.plugin_id == PluginMeta.id).add_columns(model.id.is_(None).label(f"missing_{part}"))
+        joined = joined.outerjoin(model, model.plugin_id == PluginMeta.id).add_columns(
+            model.id.is_(None).label(f"missing_{part}")
+        )
     query = joined.where(PluginMeta.id.in_(candidates)).order_by(PluginMeta.id.desc()).limit(SAMPLES)
     return [
-        {"id": row.id, "name": row.name, "updated_at": row.updated_at, "missing": [p for p in PARTS if row._mapping[f"missing_{p}"]]}
+        {
+            "id": row.id,
+            "name": row.name,
+            "updated_at": row.updated_at,
+            "missing": [p for p in PARTS if row._mapping[f"missing_{p}"]],
+        }
         for row in db.session.execute(query)
     ]
 
@@ -259,7 +295,11 @@ def recently_updated() -> list[dict]:
     """The last records updated, of any kind: a LIMIT on each table's ``updated_at`` index, then merged."""
     latest = []
     for kind, model in KINDS.items():
-        name = PluginMeta.name if model is PluginMeta else sa.select(PluginMeta.name).where(PluginMeta.id == model.plugin_id).scalar_subquery()
+        name = (
+            PluginMeta.name
+            if model is PluginMeta
+            else sa.select(PluginMeta.name).where(PluginMeta.id == model.plugin_id).scalar_subquery()
+        )
         latest.append(
             sa.select(sa.literal(kind).label("kind"), model.id, name.label("name"), model.updated_at)
             .order_by(model.updated_at.desc(), model.id.desc())

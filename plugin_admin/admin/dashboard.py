@@ -14,10 +14,10 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 
 from .. import hashing
-from . import urls
-from .aggregates import KINDS, RULE_TITLES, dashboard_stats
 from ..auth import check_role
 from ..models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
+from . import urls
+from .aggregates import KINDS, RULE_TITLES, dashboard_stats
 
 PROMPT_COLUMNS = PluginPrompt.__table__.c
 RULE_FILTERS = {
@@ -32,7 +32,7 @@ TOP_MODELS = 12
 
 
 def elapsed(updated_at: datetime, now: datetime | None = None) -> str:
-    """"N minutes ago", in the largest unit that fits, counted as ``elapsed_updated`` counts."""
+    """ "N minutes ago", in the largest unit that fits, counted as ``elapsed_updated`` counts."""
     seconds = ElapsedSeconds(updated_at, now)
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
@@ -89,7 +89,10 @@ class Links:
 
     def model(self, provider: str, model: str, *more) -> str | None:
         return self.listing(
-            PluginPrompt, (PROMPT_COLUMNS.provider, FilterEqual, provider), (PROMPT_COLUMNS.model, FilterEqual, model), *more
+            PluginPrompt,
+            (PROMPT_COLUMNS.provider, FilterEqual, provider),
+            (PROMPT_COLUMNS.model, FilterEqual, model),
+            *more,
         )
 
     def rule(self, failure: dict) -> str | None:

@@ -91,8 +91,15 @@ def rows_by_id(session, model, ids: list, options=()) -> list:
     return [found[pk] for pk in ids if pk in found]
 
 
-def fetch(session, stmt: sa.Select, model, page: int = 0, page_size: int = PAGE_SIZE, options=(),
-          unsorted: sa.Select | None = None) -> tuple[int, list]:
+def fetch(
+    session,
+    stmt: sa.Select,
+    model,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    options=(),
+    unsorted: sa.Select | None = None,
+) -> tuple[int, list]:
     """``(total, records on page)`` of ``stmt`` (a select of ``model`` with its filters, joins and order).
 
     ``unsorted`` is ``stmt`` before the joins its sort needed: counted instead, every order

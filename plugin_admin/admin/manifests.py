@@ -97,7 +97,10 @@ def plan_digest(text: str, plan: manifests.ImportPlan) -> str:
     """What a preview showed, in one value: the text, and per document its outcome and every change."""
     shown = [
         [
-            d.document.number, d.action, d.kind, d.name,
+            d.document.number,
+            d.action,
+            d.kind,
+            d.name,
             [[c.path, c.before, c.after] for c in d.changes],
             [str(p) for p in (*d.errors, *d.warnings)],
         ]

@@ -8,7 +8,7 @@ they were opened with, so a save on a stale form is refused instead of overwriti
 """
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import abort, flash, request, url_for
 from flask_admin import Admin
@@ -26,6 +26,12 @@ from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from .. import validation
+from ..auth import check_role, has_role
+from ..catalog import get_catalog
+from ..extensions import db
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
+from ..security import csp_nonce
+from ..validation import ValidationError
 from . import lists, urls
 from .forms import (
     AdminForm,
@@ -38,18 +44,13 @@ from .forms import (
     choices,
     with_catalog_hints,
 )
-from ..auth import check_role, has_role
-from ..catalog import get_catalog
-from ..extensions import db
 from .manifests import ManifestExports, ManifestImportView
-from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
-from ..security import csp_nonce
-from ..validation import ValidationError
 
 log = logging.getLogger(__name__)
 
+
 def utc_text(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def shown(value) -> str:
@@ -83,7 +84,7 @@ class SecureModelView(ModelView):
     """Fields chosen from a fixed list: plain selects (Flask-Admin's Select2Field trips WTForms 3.3 deprecations)."""
 
     def __init__(self, *args, **kwargs):
-        self.form_overrides = {**(self.form_overrides or {}), **{name: SelectField for name in self.form_selects}}
+        self.form_overrides = {**(self.form_overrides or {}), **dict.fromkeys(self.form_selects, SelectField)}
         self.form_args = {**(self.form_args or {}), **{n: {"choices": c} for n, c in self.form_selects.items()}}
         super().__init__(*args, **kwargs)
 
@@ -283,9 +284,11 @@ class SecureModelView(ModelView):
             if field.name not in skip and hasattr(current, field.name) and field.data != getattr(current, field.name)
         ]
         flash(
-            Markup("Someone else saved this record after you opened it, so your save was refused "
-                   "and nothing was written. Differences (yours → saved now): {}. "
-                   '<a href="{}">Reload the current version</a> and apply your change again.').format(
+            Markup(
+                "Someone else saved this record after you opened it, so your save was refused "
+                "and nothing was written. Differences (yours → saved now): {}. "
+                '<a href="{}">Reload the current version</a> and apply your change again.'
+            ).format(
                 "; ".join(lines) or "none in the fields of this form",
                 self.get_url(".edit_view", id=current.hashed_id),
             ),
@@ -305,7 +308,9 @@ class SecureModelView(ModelView):
 def updated_filters(model) -> tuple:
     """Filters on ``updated_at`` (a UTC type decorator Flask-Admin cannot scaffold filters for)."""
     column = model.updated_at
-    return tuple(kind(column, "Updated") for kind in (DateTimeGreaterFilter, DateTimeSmallerFilter, DateTimeBetweenFilter))
+    return tuple(
+        kind(column, "Updated") for kind in (DateTimeGreaterFilter, DateTimeSmallerFilter, DateTimeBetweenFilter)
+    )
 
 
 def _plugin_link(view, context, model, name):
@@ -325,8 +330,18 @@ class PluginMetaView(ManifestExports, SecureModelView):
     column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
     column_sortable_list = ("name", "plugin_class", "version", "author", "updated_at")
     column_details_list = (
-        "name", "description", "plugin_class", "version", "tags", "annotations", "author",
-        "plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin", "created_at", "updated_at",
+        "name",
+        "description",
+        "plugin_class",
+        "version",
+        "tags",
+        "annotations",
+        "author",
+        "plugin_selector_plugin",
+        "plugin_prompt_plugin",
+        "plugin_data_plugin",
+        "created_at",
+        "updated_at",
     )
     column_labels = {
         "plugin_selector_plugin": "Selector",
@@ -341,7 +356,10 @@ class PluginMetaView(ManifestExports, SecureModelView):
     form_overrides = {"tags": CommaListField, "annotations": JSONListField}
     form_args = {"annotations": {"description": 'A JSON list of one-key mappings, e.g. [{"team": "weather"}].'}}
     form_excluded_columns = (
-        *SecureModelView.form_excluded_columns, "plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin"
+        *SecureModelView.form_excluded_columns,
+        "plugin_selector_plugin",
+        "plugin_prompt_plugin",
+        "plugin_data_plugin",
     )
 
 
@@ -369,12 +387,21 @@ class PluginSelectorView(PluginPartView):
 class PluginPromptView(PluginPartView):
     column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at")
     column_sortable_list = (
-        ("plugin", "plugin.name"), "provider", "model", "temperature", "max_completion_tokens", "updated_at"
+        ("plugin", "plugin.name"),
+        "provider",
+        "model",
+        "temperature",
+        "max_completion_tokens",
+        "updated_at",
     )
     column_searchable_list = ("plugin.name", "model", "system_role")
     column_filters = (
-        "provider", "model", "temperature", "max_completion_tokens",
-        *PluginPartView.column_filters, *updated_filters(PluginPrompt),
+        "provider",
+        "model",
+        "temperature",
+        "max_completion_tokens",
+        *PluginPartView.column_filters,
+        *updated_filters(PluginPrompt),
     )
     form_columns = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "system_role")
     form_widget_args = {"model": {"list": "catalog-models", "autocomplete": "off"}}
@@ -400,12 +427,27 @@ class PluginDataView(PluginPartView):
     column_sortable_list = (("plugin", "plugin.name"), "connection", "method", "limit", "updated_at")
     column_searchable_list = ("plugin.name", "description", "connection")
     column_filters = (
-        "plugin.plugin_class", "connection", "method", *PluginPartView.column_filters, *updated_filters(PluginData)
+        "plugin.plugin_class",
+        "connection",
+        "method",
+        *PluginPartView.column_filters,
+        *updated_filters(PluginData),
     )
     column_labels = {**PluginPartView.column_labels, "plugin.plugin_class": "Plugin class"}
     form_columns = (
-        "plugin", "description", "static_data", "connection", "sql_query", "endpoint", "method",
-        "url_params", "headers", "body", "parameters", "test_values", "limit",
+        "plugin",
+        "description",
+        "static_data",
+        "connection",
+        "sql_query",
+        "endpoint",
+        "method",
+        "url_params",
+        "headers",
+        "body",
+        "parameters",
+        "test_values",
+        "limit",
     )
     form_selects = {"method": choices(("", *validation.HTTP_METHODS), {"": "—"})}
     form_overrides = {"parameters": JSONListField, "test_values": JSONListField}
@@ -421,7 +463,9 @@ class UserView(SecureModelView):
     column_filters = ("role", "active", *updated_filters(User))
     form_columns = ("username", "role", "active", "password")
     form_selects = {"role": choices(validation.ROLES)}
-    form_extra_fields = {"password": NewPasswordField("Password", description="At least 8 characters; leave blank to keep.")}
+    form_extra_fields = {
+        "password": NewPasswordField("Password", description="At least 8 characters; leave blank to keep.")
+    }
     column_export_list = ("username", "role", "active", "created_at", "updated_at")
 
     def on_model_change(self, form, model, is_created):
@@ -434,7 +478,9 @@ def init_admin(app) -> Admin:
     from .dashboard import DashboardView
 
     app.add_template_global(urls.asset_url)
-    theme = Bootstrap4Theme(base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default"))
+    theme = Bootstrap4Theme(
+        base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")
+    )
     admin = Admin(
         app,
         name="Plugin Prompt Admin",

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import PluginMeta
 from ..validation import ValidationError, show
-from .schema import CREATE, DocumentPlan, FIELDS, IDENTITY, ImportPlan, KINDS, PARTS, Problem, UPDATE
 from .planning import Planner, same_value
+from .schema import CREATE, FIELDS, IDENTITY, KINDS, PARTS, UPDATE, DocumentPlan, ImportPlan, Problem
 
 
 def apply(plan: ImportPlan) -> ImportPlan:
@@ -64,5 +63,3 @@ def _write(plan: DocumentPlan) -> PluginMeta:
     db.session.add(meta)
     db.session.flush()
     return meta
-
-

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from ..validation import show
-from .schema import MAX_MANIFEST_BYTES, MAX_VALUES, ManifestDocument, Problem, SUFFIXES, dotted
+from .schema import MAX_MANIFEST_BYTES, MAX_VALUES, SUFFIXES, ManifestDocument, Problem, dotted
 
 
 def _broken(source: str, message: str, line: int | None = None) -> list[ManifestDocument]:
@@ -87,7 +87,7 @@ def _load_yaml(text: str, source: str) -> list[ManifestDocument]:
         return _broken(source, _unreadable(error))
     documents = [
         _document(source, number, value, node)
-        for number, (value, node) in enumerate(zip(values, nodes), start=1)
+        for number, (value, node) in enumerate(zip(values, nodes, strict=True), start=1)
         if value is not None  # an empty document between two "---"
     ]
     return documents or _broken(source, "holds no manifest")
@@ -117,9 +117,9 @@ def _load_json(text: str, source: str) -> list[ManifestDocument]:
         node = None
     if isinstance(value, list):
         nodes = node.value if isinstance(node, yaml.SequenceNode) else [None] * len(value)
-        return [_document(source, n, v, nd) for n, (v, nd) in enumerate(zip(value, nodes), start=1)] or _broken(
-            source, "holds no manifest"
-        )
+        return [
+            _document(source, n, v, nd) for n, (v, nd) in enumerate(zip(value, nodes, strict=True), start=1)
+        ] or _broken(source, "holds no manifest")
     return [_document(source, 1, value, node)]
 
 
@@ -156,8 +156,13 @@ def _expanded_size(node, sizes: dict, open_nodes: set) -> int:
     return size
 
 
-_KEY_KINDS = {"bool": "a boolean (YAML 1.1: yes, no, on, off)", "int": "a number", "float": "a number",
-              "null": "null", "timestamp": "a date"}
+_KEY_KINDS = {
+    "bool": "a boolean (YAML 1.1: yes, no, on, off)",
+    "int": "a number",
+    "float": "a number",
+    "null": "null",
+    "timestamp": "a date",
+}
 
 
 def _walk_lines(doc: ManifestDocument, node, path: tuple) -> None:
@@ -213,5 +218,3 @@ def _json_value(doc: ManifestDocument, value, path: tuple):
 
 _TAGGED = {bytes: "binary data (!!binary)", set: "a set (!!set)", tuple: "ordered pairs (!!omap, !!pairs)"}
 """What YAML's own tags build that JSON cannot hold."""
-
-

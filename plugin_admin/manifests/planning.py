@@ -1,7 +1,7 @@
-"""Planning an import: each document checked through the models' gate, its changes against the stored plugin, errors located."""
+"""Planning an import: each document checked through the models' gate, its changes against the
+stored plugin, its errors located."""
 
 from __future__ import annotations
-
 
 import sqlalchemy as sa
 
@@ -9,7 +9,26 @@ from .. import validation
 from ..extensions import db
 from ..models import PluginData, PluginMeta, prepare_rows
 from ..validation import ValidationError, show
-from .schema import ABSENT, API_VERSION, CREATE, Change, DATA_FIELDS, DocumentPlan, FIELDS, IDENTITY, INVALID, ImportPlan, KINDS, ManifestDocument, PARTS, Problem, UNCHANGED, UPDATE, dotted, fields_of
+from .schema import (
+    ABSENT,
+    API_VERSION,
+    CREATE,
+    DATA_FIELDS,
+    FIELDS,
+    IDENTITY,
+    INVALID,
+    KINDS,
+    PARTS,
+    UNCHANGED,
+    UPDATE,
+    Change,
+    DocumentPlan,
+    ImportPlan,
+    ManifestDocument,
+    Problem,
+    dotted,
+    fields_of,
+)
 
 
 def _lookup(data, path: tuple):
@@ -261,5 +280,3 @@ def plan_import(documents: list[ManifestDocument]) -> ImportPlan:
             )
             plan.action, plan.rows, plan.changes = INVALID, {}, []
     return ImportPlan(plans)
-
-

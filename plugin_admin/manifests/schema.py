@@ -1,13 +1,12 @@
-"""What a Smarter manifest holds: its kinds, its fields and where each lands in the models, and the results of reading one."""
+"""What a Smarter manifest holds: its kinds, its fields and where each lands in the models, and the
+results of reading one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector
 from ..validation import show
-
 
 API_VERSION = "smarter.sh/v1"
 KINDS = {"Plugin": "static", "SqlPlugin": "sql", "ApiPlugin": "api"}
@@ -189,5 +188,3 @@ class ImportPlan:
 
     def failed_sources(self) -> list[str]:
         return [source for source, plans in self.sources().items() if not all(p.ok for p in plans)]
-
-

@@ -24,7 +24,6 @@ class MultipleObjectsReturned(LookupError):
     """Base of every model's ``MultipleObjectsReturned``."""
 
 
-
 class TimestampedModel(SmarterCompat, CachedReads, db.Model):
     """What every record has: timestamps, a version counter, hashed ids, its rules, cached reads."""
 
@@ -229,4 +228,3 @@ def unique_errors(session, model, rows: list[dict]) -> dict[int, Errors]:
             if owner != ("claimed", index) and (row["id"] is None or owner != row["id"]):
                 found.setdefault(index, Errors()).add(column.key, model.unique_message(column.key, value))
     return found
-

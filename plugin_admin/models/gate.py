@@ -46,7 +46,7 @@ def prepare_writes(session, records) -> None:
         try:
             prepare_rows(session, model, rows, now)
         finally:
-            for record, row in zip(group, rows):
+            for record, row in zip(group, rows, strict=True):
                 record.assign(row)
 
 
@@ -61,4 +61,3 @@ def _clean_and_validate(session, flush_context, instances):
         and (obj in new or session.is_modified(obj, include_collections=False))
     ]
     prepare_writes(session, changed)
-

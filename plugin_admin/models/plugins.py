@@ -31,9 +31,7 @@ def search_indexes(table: str, columns: tuple[str, ...]) -> tuple[sa.Index, ...]
 
 
 def _plugin_fk():
-    return mapped_column(
-        BigId, sa.ForeignKey("plugin_meta.id", ondelete="CASCADE"), unique=True, nullable=False
-    )
+    return mapped_column(BigId, sa.ForeignKey("plugin_meta.id", ondelete="CASCADE"), unique=True, nullable=False)
 
 
 def _parse(kind, text):
@@ -194,7 +192,10 @@ class PluginPrompt(TimestampedModel):
         plugin_id = plugin.id if isinstance(plugin, PluginMeta) else plugin
         if not isinstance(plugin_id, int):
             return None
-        load = lambda: db.session.scalars(sa.select(cls).filter_by(plugin_id=plugin_id)).first()  # noqa: E731
+
+        def load():
+            return db.session.scalars(sa.select(cls).filter_by(plugin_id=plugin_id)).first()
+
         values = cls._cached(cls.plugin_key(plugin_id), load, invalidate)
         return cls._from_cache(values) if values is not None else None
 
@@ -252,4 +253,3 @@ class PluginData(TimestampedModel):
     @classmethod
     def unique_message(cls, field: str, value) -> str:
         return "this plugin already has data"
-

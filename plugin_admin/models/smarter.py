@@ -5,7 +5,7 @@ the platform's callers expect to find.
 """
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import has_request_context, request
 
@@ -31,9 +31,8 @@ def _seconds_between(updated_at: datetime, reference: datetime | None) -> int:
     if not isinstance(reference, datetime):
         raise TypeError(f"expected a datetime, not {type(reference).__name__}")
     if reference.tzinfo is None:
-        reference = reference.replace(tzinfo=timezone.utc)
+        reference = reference.replace(tzinfo=UTC)
     return int(abs((reference - updated_at).total_seconds()))
-
 
 
 class SmarterCompat:

@@ -60,4 +60,3 @@ class User(UserMixin, TimestampedModel):
         if not v["password_hash"]:
             errors.add("password", "is required")
         return errors
-

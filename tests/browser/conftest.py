@@ -5,9 +5,9 @@ Without Chromium or Playwright these tests skip with the reason; with ``CI=true`
 
 import pytest
 
-from tests.browser.server import browser_problem, chromium, live_server as serve
+from tests.browser.server import browser_problem, chromium
+from tests.browser.server import live_server as serve
 from tests.conftest import IN_CI
-
 
 
 def pytest_collection_modifyitems(config, items):

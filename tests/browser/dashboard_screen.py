@@ -47,10 +47,12 @@ def spread_over_weeks(rng: random.Random) -> None:
         table = model.__table__
         ids = db.session.scalars(sa.select(table.c.id)).all()
         ages = [timedelta(minutes=rng.randint(60, 30 * 24 * 60)) for _ in ids]
-        for minutes, position in zip((2, 9, 17, 26), rng.sample(range(len(ages)), 4)):
+        for minutes, position in zip((2, 9, 17, 26), rng.sample(range(len(ages)), 4), strict=False):
             ages[position] = timedelta(minutes=minutes + rng.random())
-        moved = [{"pk": pk, "at": now - age} for pk, age in zip(ids, ages)]
-        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("pk")).values(updated_at=sa.bindparam("at")), moved)
+        moved = [{"pk": pk, "at": now - age} for pk, age in zip(ids, ages, strict=True)]
+        db.session.execute(
+            sa.update(table).where(table.c.id == sa.bindparam("pk")).values(updated_at=sa.bindparam("at")), moved
+        )
     db.session.commit()
 
 

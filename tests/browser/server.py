@@ -23,7 +23,7 @@ def browser_problem() -> str | None:
     if not (os.access(CHROMIUM, os.X_OK) or shutil.which("chromium")):
         return f"{CHROMIUM} is not installed"
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401 - imported only to learn whether it is installed
     except ImportError as exc:
         return f"the playwright package is missing ({exc})"
     return None
