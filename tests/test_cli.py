@@ -1,10 +1,13 @@
 """The CLI (SPEC §5): users with hashed passwords, realistic seed data, migrations."""
 
+import pytest
 import sqlalchemy as sa
 
 from plugin_admin.catalog import get_catalog
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector, User
+
+pytestmark = pytest.mark.usefixtures("app_context")  # the commands share the test's context and session
 
 
 def test_create_user_reads_password_from_stdin_and_hashes_it(runner):
