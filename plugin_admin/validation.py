@@ -110,9 +110,9 @@ def check_text(errors: Errors, field: str, value) -> None:
         errors.add(field, f"contains a NUL character (\\x00, at position {position}), which text cannot hold")
 
 
-def check_length(errors: Errors, field: str, value, limit: int) -> None:
+def check_length(errors: Errors, field: str, value, limit: int | None) -> None:
     """Text longer than its column holds (PostgreSQL would refuse the row; SQLite would keep it)."""
-    if field not in errors and isinstance(value, str) and len(value) > limit:
+    if field not in errors and isinstance(value, str) and limit is not None and len(value) > limit:
         errors.add(field, f"is {len(value):,} characters; the limit is {limit:,} ({SPEC})")
 
 

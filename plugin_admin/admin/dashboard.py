@@ -98,7 +98,7 @@ class Links:
     def rule(self, failure: dict) -> str | None:
         if failure["rule"] == "unknown_provider":
             return self.provider(failure["provider"])
-        more = ()
+        more: tuple = ()
         if failure["rule"] in RULE_FILTERS:
             column, kind = RULE_FILTERS[failure["rule"]]
             more = ((column, kind, 1 if failure["rule"] == "tokens_below" else failure["limit"]),)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -49,8 +50,9 @@ def manifest_response(text: str, filename: str, fmt: str):
     )
 
 
-class ManifestExports:
-    """For the plugin view: one plugin's manifest as a download, and a bulk action for the selection.
+class ManifestExports(ModelView):
+    """For the plugin view (a mixin of model views): one plugin's manifest as a download, and a bulk
+    action for the selection.
 
     Exporting is reading: viewers may do both.
     """
@@ -219,7 +221,7 @@ class ManifestImportView(BaseView):
     @staticmethod
     def outcome(plan) -> Markup:
         """``Imported from x.yaml: created <a>a</a>; updated <a>b</a>; unchanged c.``"""
-        groups = {}
+        groups: dict[str, list[Markup]] = {}
         for document in plan.documents:
             plugin = document.plugin
             link = Markup('<a href="{}">{}</a>').format(

@@ -74,7 +74,9 @@ class SecureModelView(ModelView):
     named_filter_urls = True
     column_default_sort = ("updated_at", True)
     column_display_pk = False
-    form_excluded_columns = ("created_at", "updated_at", "row_version")
+    form_excluded_columns: tuple[str, ...] = ("created_at", "updated_at", "row_version")
+    form_overrides: dict | None = None
+    form_args: dict | None = None
     column_details_exclude_list = ("row_version",)
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
@@ -175,7 +177,8 @@ class SecureModelView(ModelView):
         short index walk on any page instead of ``COUNT(*)`` and a deep ``OFFSET`` per view.
 
         Always executes: Flask-Admin's list and export ask for rows, never for a query."""
-        query, joins = self.get_query(), {}
+        query = self.get_query()
+        joins: dict = {}
         if self._search_supported and search:
             query, joins = self.apply_search(query, joins, search)
         if filters and self._filters:
@@ -204,10 +207,7 @@ class SecureModelView(ModelView):
         return self.model()  # the model's __init__ applies column defaults before validation
 
     def get_edit_form(self):
-        class EditForm(super().get_edit_form()):
-            opened_version = OpenedVersionField()
-
-        return EditForm
+        return type("EditForm", (super().get_edit_form(),), {"opened_version": OpenedVersionField()})
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)

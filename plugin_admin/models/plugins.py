@@ -87,7 +87,7 @@ class PluginMeta(TimestampedModel):
         validation.check_name(errors, v["name"])
         validation.check_choice(errors, "plugin_class", v["plugin_class"], validation.PLUGIN_CLASSES)
         validation.check_semver(errors, v["version"])
-        validation.check_length(errors, "version", v["version"], cls.__table__.c.version.type.length)
+        validation.check_length(errors, "version", v["version"], cls.max_length("version"))
         validation.check_string_list(errors, "tags", v["tags"])
         validation.check_annotations(errors, v["annotations"])
         return errors
@@ -247,7 +247,7 @@ class PluginData(TimestampedModel):
         else:
             validation.check_plugin_data(errors, v["plugin_class"], v)
         for field in ("connection", "endpoint"):
-            validation.check_length(errors, field, v[field], cls.__table__.c[field].type.length)
+            validation.check_length(errors, field, v[field], cls.max_length(field))
         return errors
 
     @classmethod

@@ -30,7 +30,7 @@ class User(UserMixin, TimestampedModel):
     def is_active(self) -> bool:
         return bool(self.active)
 
-    def get_id(self) -> str:
+    def get_id(self) -> str | None:
         """The session remembers the hashed id, like every other place that names a record."""
         return self.hashed_id
 
