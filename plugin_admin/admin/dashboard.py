@@ -14,10 +14,10 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 
 from .. import hashing
-from ..auth import check_role
 from ..models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
 from . import urls
 from .aggregates import KINDS, RULE_TITLES, dashboard_stats
+from .roles import RoleGate
 
 PROMPT_COLUMNS = PluginPrompt.__table__.c
 RULE_FILTERS = {
@@ -183,12 +183,8 @@ def _range(bucket: dict) -> str:
     return f"between {low:g} and {high:g}"
 
 
-class DashboardView(AdminIndexView):
+class DashboardView(RoleGate, AdminIndexView):
     """Readable by every role; the numbers come from the cache when warm (no SQL)."""
-
-    def _handle_view(self, name, **kwargs):
-        check_role("viewer")
-        return super()._handle_view(name, **kwargs)
 
     @expose("/")
     def index(self):

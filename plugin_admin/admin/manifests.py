@@ -12,7 +12,7 @@ import json
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, send_file, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.helpers import get_mdict_item_or_list
@@ -28,6 +28,7 @@ from ..extensions import db
 from ..models import PluginMeta
 from ..security import error_page
 from ..validation import show
+from .roles import RoleGate
 
 PASTED = "pasted text"
 """The source name of a pasted manifest (an upload keeps its file name)."""
@@ -128,16 +129,10 @@ def size_text(size: int) -> str:
     return f"{size / (1024 * 1024):g} MiB"
 
 
-class ManifestImportView(BaseView):
+class ManifestImportView(RoleGate):
     """``/admin/manifests/``: editors (and admins) import; viewers are refused like any write view."""
 
-    role = "editor"
-
-    def is_accessible(self):
-        return has_role(self.role)
-
-    def inaccessible_callback(self, name, **kwargs):
-        abort(403)
+    read_role = "editor"
 
     def create_blueprint(self, admin):
         blueprint = super().create_blueprint(admin)
@@ -146,7 +141,7 @@ class ManifestImportView(BaseView):
 
     def too_large(self, error):
         """A request past MAX_CONTENT_LENGTH is refused before the form is read: say so on the page itself."""
-        if not has_role(self.role):
+        if not has_role(self.read_role):
             return error_page(403)
         limit = request.max_content_length
         most = f"{size_text(limit)}, the most one request may carry" if limit else "what one request may carry"

@@ -10,7 +10,7 @@ they were opened with, so a save on a stale form is refused instead of overwriti
 import logging
 from datetime import UTC, datetime
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_admin import Admin
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
@@ -26,7 +26,7 @@ from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from .. import validation
-from ..auth import check_role, has_role
+from ..auth import has_role
 from ..catalog import get_catalog
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
@@ -45,6 +45,7 @@ from .forms import (
     with_catalog_hints,
 )
 from .manifests import ManifestExports, ManifestImportView
+from .roles import RoleGate
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,10 @@ def shown(value) -> str:
     return str(value) if isinstance(value, TimestampedModel) else validation.show(value)
 
 
-class SecureModelView(ModelView):
+class SecureModelView(RoleGate, ModelView):
     """The base of every model view: hashed ids, roles, clean saves, optimistic locking."""
 
     form_base_class = AdminForm
-    read_role = "viewer"
     write_role = "editor"
     delete_role = "admin"
     can_view_details = True
@@ -104,13 +104,6 @@ class SecureModelView(ModelView):
     def can_delete(self):
         return has_role(self.delete_role)
 
-    def is_accessible(self):
-        """Hides the view from the menu of roles that may not read it."""
-        return has_role(self.read_role)
-
-    def inaccessible_callback(self, name, **kwargs):
-        abort(403)
-
     def view_role(self, name: str) -> str:
         """The role a view (by method name) needs; bulk actions need their action's role."""
         if name == "action_view":
@@ -126,10 +119,6 @@ class SecureModelView(ModelView):
 
     def is_action_allowed(self, name):
         return has_role(self.action_role(name)) and super().is_action_allowed(name)
-
-    def _handle_view(self, name, **kwargs):
-        check_role(self.view_role(name))
-        return super()._handle_view(name, **kwargs)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("page_data", self.page_data())

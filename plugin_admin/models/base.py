@@ -200,10 +200,6 @@ class TimestampedModel(SmarterCompat, CachedReads, Model):
         if errors:
             raise ValidationError(errors, model=type(self).__name__)
 
-    def full_clean(self) -> None:
-        self.clean()
-        self.validate()
-
     def column_values(self) -> dict:
         return {attr.key: getattr(self, attr.key) for attr in sa.inspect(type(self)).column_attrs}
 
