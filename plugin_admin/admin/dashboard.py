@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from flask import url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 
 from .. import hashing
 from ..models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
-from . import urls
 from .aggregates import KINDS, RULE_TITLES, dashboard_stats
 from .roles import RoleGate
 
@@ -59,17 +59,13 @@ def filter_arg(view, column, kind) -> str | None:
 
 
 class Links:
-    """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter.
-
-    Built by ``urls.endpoint_url``: a page has a hundred links, and ``url_for`` is the slow
-    part of making one.
-    """
+    """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter."""
 
     def __init__(self, admin):
         self.views = {view.endpoint: view for view in admin._views}
 
     def record(self, kind: str, pk: int) -> str:
-        return urls.endpoint_url(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
+        return url_for(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
 
     def listing(self, model, *conditions) -> str | None:
         """The list of ``model`` with one filter per ``(column, filter class, value)`` condition."""
@@ -82,7 +78,7 @@ class Links:
             if name is None:
                 return None
             args[f"flt{position}_{name}"] = value
-        return urls.endpoint_url(f"{view.endpoint}.index_view", **args)
+        return url_for(f"{view.endpoint}.index_view", **args)
 
     def provider(self, provider: str) -> str | None:
         return self.listing(PluginPrompt, (PROMPT_COLUMNS.provider, FilterEqual, provider))

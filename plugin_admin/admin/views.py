@@ -32,7 +32,7 @@ from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
 from ..security import csp_nonce
 from ..validation import ValidationError
-from . import lists, urls
+from . import lists
 from .forms import (
     AdminForm,
     CommaListField,
@@ -136,13 +136,6 @@ class SecureModelView(RoleGate, ModelView):
     def get_one(self, id):
         pk = self.model.id_from_hashed_id(id)  # a list (``?id=a&id=b``) or junk decodes to None
         return db.session.get(self.model, pk) if pk is not None else None
-
-    def get_url(self, endpoint, **kwargs):
-        """This list's own links (pager, sorting, page size: about twenty a page) without a
-        ``url_for`` each; every other URL as Flask-Admin builds it."""
-        if endpoint == ".index_view":
-            return urls.endpoint_url(f"{self.endpoint}.index_view", **kwargs)
-        return super().get_url(endpoint, **kwargs)
 
     def decode_ids(self, ids) -> list[int]:
         return [pk for pk in map(self.model.id_from_hashed_id, ids) if pk is not None]
@@ -466,7 +459,6 @@ def init_admin(app) -> Admin:
     """Build the admin and its views for ``app`` (inside the factory: nothing exists at import time)."""
     from .dashboard import DashboardView
 
-    app.add_template_global(urls.asset_url)
     theme = Bootstrap4Theme(
         base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")
     )
