@@ -436,3 +436,21 @@ def test_renaming_onto_a_taken_name_is_still_refused(client, auth, app):
     assert "already exists" in field_errors(html, "name").lower()
     db.session.expire_all()
     assert db.session.get(PluginMeta, second.id).name == "second"
+
+
+def model_input(html: str) -> str:
+    found = re.search(r'<input[^>]*id="model"[^>]*>', html)
+    assert found, "no model input"
+    return found.group(0)
+
+
+def test_a_field_error_stays_on_its_own_form(client, auth, plugin):
+    """Widget arguments are shared by every form of a view: rendering one error may not mark later forms."""
+    auth.login("editor")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    data = {**prompt_form(plugin, model="gpt-4o-mni"), "csrf_token": token}
+    for _ in range(2):
+        html = client.post("/admin/pluginprompt/new/", data=data).get_data(as_text=True)
+        assert model_input(html).count("is-invalid") == 1
+    for url in ("/admin/pluginprompt/new/", f"/admin/pluginprompt/edit/?id={plugin.plugin_prompt_plugin.hashed_id}"):
+        assert "is-invalid" not in model_input(client.get(url).get_data(as_text=True)), url
