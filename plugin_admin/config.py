@@ -35,7 +35,8 @@ def cache_settings(cache_url: str) -> dict:
     if cache_url.startswith("file:///"):
         directory = unquote(urlsplit(cache_url).path)
         # Entries live CACHE_EXPIRATION seconds; the threshold only bounds the directory.
-        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": directory, "CACHE_THRESHOLD": 20_000}
+        cache_type = "plugin_admin.caching.DirectoryCache"  # cachelib's, with add() across expiry
+        return {"CACHE_TYPE": cache_type, "CACHE_DIR": directory, "CACHE_THRESHOLD": 20_000}
     if not cache_url:
         return {"CACHE_TYPE": PROCESS_LOCAL_CACHE}
     raise ValueError(
