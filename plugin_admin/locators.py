@@ -1,4 +1,4 @@
-"""Shareable record links: ``/l/<record_locator>`` and ``/l/<record_locator>.json`` (SPEC §2, §5).
+"""Shareable record links: ``/l/<record_locator>`` and ``/l/<record_locator>.json``.
 
 Anonymous visitors pass through the login gate (``auth.require_login``) and come back
 here. ``/l/<plugin locator>.yaml`` is the plugin's manifest; other records have none (404).

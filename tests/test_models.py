@@ -1,4 +1,4 @@
-"""The seed's base-model members (SPEC §3)."""
+"""The seed's base-model members."""
 
 from datetime import UTC, datetime, timedelta
 

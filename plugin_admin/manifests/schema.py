@@ -45,7 +45,7 @@ FIELDS = {
         max_completion_tokens="maxTokens",
     ),
 }
-"""Model column -> manifest key path, in export order (SPEC §4)."""
+"""Model column -> manifest key path, in export order (the Smarter manifest format's)."""
 
 
 def _sql_or_api_fields(section: str, **keys) -> dict[str, tuple]:

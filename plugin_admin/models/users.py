@@ -56,7 +56,7 @@ class User(UserMixin, TimestampedModel):
         errors = super().check_values(v)
         if not isinstance(v["username"], str) or not re.fullmatch(r"[A-Za-z0-9_.@-]{1,80}", v["username"]):
             errors.add("username", f"{validation.show(v['username'])} must be 1–80 letters, digits or _ . @ -")
-        validation.check_choice(errors, "role", v["role"], validation.ROLES)
+        validation.check_choice(errors, "role", v["role"], validation.ROLES, "the roles of this admin")
         if not v["password_hash"]:
             errors.add("password", "is required")
         return errors
