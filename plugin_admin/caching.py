@@ -174,7 +174,12 @@ class CachedReads:
 
     def cache_keys(self) -> set[str]:
         """Every cache key a change to this record makes stale."""
-        return {object_key(type(self), self.id), all_key(type(self))}
+        return type(self).row_cache_keys({"id": self.id})
+
+    @classmethod
+    def row_cache_keys(cls, row: dict) -> set[str]:
+        """``cache_keys`` of a plain row (a bulk statement's): every column the keys use is in it."""
+        return {object_key(cls, row["id"]), all_key(cls)}
 
     @classmethod
     def _from_cache(cls, values: dict):

@@ -176,11 +176,13 @@ class PluginPrompt(TimestampedModel):
         return "this plugin already has a prompt"
 
     def cache_keys(self) -> set[str]:
-        keys = super().cache_keys()
-        history = sa.inspect(self).attrs.plugin_id.history
-        for plugin_id in (self.plugin_id, *history.deleted):
-            keys.add(self.plugin_key(plugin_id))
+        keys = self.row_cache_keys({"id": self.id, "plugin_id": self.plugin_id})
+        keys.update(map(self.plugin_key, sa.inspect(self).attrs.plugin_id.history.deleted))  # moved from there
         return keys
+
+    @classmethod
+    def row_cache_keys(cls, row: dict) -> set[str]:
+        return super().row_cache_keys(row) | {cls.plugin_key(row["plugin_id"])}
 
     @staticmethod
     def plugin_key(plugin_id) -> str:
