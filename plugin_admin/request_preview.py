@@ -299,7 +299,7 @@ def preview_request(
     catalog: Catalog | None = None,
     shapes: Mapping[str, Shape] | None = None,
 ) -> dict:
-    """``{"provider", "method", "url", "headers", "body", "curl"}``, or ``{"provider", "error"}`` when a part is missing.
+    """``{"provider", "method", "url", "headers", "body", "curl"}``; ``{"provider", "error"}`` when a part is missing.
 
     ``prompt`` holds a prompt's fields (provider, model, system_role, temperature,
     max_completion_tokens); ``data`` the plugin data's fields, or None when it has none.
