@@ -1,7 +1,8 @@
 """The HTTP request a provider's chat API receives when the chat selects a plugin (SPEC §7), built offline.
 
-The builder takes plain values (a prompt's fields; its plugin's id, class and data fields), so a
-live record, a form's unsaved values and a stored revision all preview the same way. Where each
+The builder, ``preview_request``, takes plain values (a prompt's fields; its plugin's id, class and
+data fields), so a live record, a form's unsaved values and a stored revision all preview the same
+way; ``preview_prompt`` is the one reader, finding the plugin and its data as they are stored now. Where each
 value goes differs per provider; that is data (``request_shapes.json``, beside the catalog), and
 this module only puts each value where its provider's shape says. Keys are placeholders
 (``$OPENAI_API_KEY``): nothing here reads a secret.
@@ -16,7 +17,11 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+import sqlalchemy as sa
+
 from .catalog import Catalog, get_catalog
+from .extensions import db
+from .models import PluginData, PluginMeta
 
 SHAPES_PATH = Path(__file__).with_name("request_shapes.json")
 DEFAULT_MESSAGE = "Hello"
@@ -321,3 +326,12 @@ def preview_request(
         "body": body,
         "curl": curl_line(shape.method, url, headers, body),
     }
+
+
+def preview_prompt(values: Mapping, plugin_id, message: str = DEFAULT_MESSAGE) -> dict:
+    """The preview of prompt ``values`` for plugin ``plugin_id`` with its class and data as stored now."""
+    plugin = PluginMeta.get_cached_object(pk=plugin_id) if isinstance(plugin_id, int) else None
+    if plugin is None:
+        return preview_request(values, None, None, None, message)
+    data = db.session.scalars(sa.select(PluginData).filter_by(plugin_id=plugin.id)).first()
+    return preview_request(values, plugin.id, plugin.plugin_class, data.column_values() if data else None, message)
