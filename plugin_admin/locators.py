@@ -58,4 +58,5 @@ def as_request(locator):
         message = request_preview.check_message(request.args.get("message"))
     except ValueError as refused:
         return jsonify({"error": str(refused)}), 400
-    return jsonify(request_preview.preview_prompt(prompt.column_values(), prompt.plugin_id, message))
+    preview = request_preview.preview_prompt(prompt.column_values(), prompt.plugin_id, message)
+    return Response(request_preview.as_json(preview), content_type="application/json")

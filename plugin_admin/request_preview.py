@@ -328,6 +328,12 @@ def preview_request(
     }
 
 
+def as_json(preview: dict) -> str:
+    """The preview as JSON text in its reading order (model, messages, settings, tools), which
+    ``jsonify`` would sort away."""
+    return json.dumps(preview, ensure_ascii=False)
+
+
 def preview_prompt(values: Mapping, plugin_id, message: str = DEFAULT_MESSAGE) -> dict:
     """The preview of prompt ``values`` for plugin ``plugin_id`` with its class and data as stored now."""
     plugin = PluginMeta.get_cached_object(pk=plugin_id) if isinstance(plugin_id, int) else None

@@ -31,7 +31,7 @@ def test_locator_gives_the_request_with_the_default_message(client, auth, prompt
     response = client.get(request_url(prompt))
     assert response.status_code == 200
     preview = response.json
-    assert set(preview) == {"provider", "method", "url", "headers", "body", "curl"}
+    assert list(preview) == ["provider", "method", "url", "headers", "body", "curl"]  # in reading order, not sorted
     assert preview["url"] == "https://api.openai.com/v1/chat/completions"
     assert preview["headers"]["Authorization"] == "Bearer $OPENAI_API_KEY"
     body = preview["body"]
@@ -40,6 +40,7 @@ def test_locator_gives_the_request_with_the_default_message(client, auth, prompt
         {"role": "user", "content": "Hello"},
     ]
     assert (body["model"], body["temperature"], body["max_completion_tokens"]) == ("gpt-4o-mini", 0.3, 2048)
+    assert list(body) == ["model", "messages", "temperature", "max_completion_tokens", "tools"]
     tool = body["tools"][0]["function"]
     assert tool["name"] == f"smarter_plugin_{prompt.plugin_id:010d}"
     assert tool["parameters"]["properties"]["inquiry_type"]["enum"] == ["answer"]

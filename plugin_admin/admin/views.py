@@ -12,7 +12,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from flask import abort, flash, jsonify, request, url_for
+from flask import Response, abort, flash, jsonify, request, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
@@ -468,7 +468,8 @@ class PluginPromptView(PluginPartView):
         if errors:
             return jsonify({"provider": values["provider"], "errors": errors}), 422
         plugin_id = PluginMeta.id_from_hashed_id(request.form.get("plugin"))
-        return jsonify(request_preview.preview_prompt(values, plugin_id, message))
+        preview = request_preview.preview_prompt(values, plugin_id, message)
+        return Response(request_preview.as_json(preview), content_type="application/json")
 
 
 class PluginDataView(PluginPartView):
