@@ -264,7 +264,7 @@ def _place_messages(body: dict, place: str, system_role: str, message: str) -> N
 def _shape_and_body(prompt: Mapping, plugin_id, plugin_class, data, message: str, catalog: Catalog, shapes):
     provider = catalog.provider(prompt.get("provider"))
     shape = shapes.get(provider.key) if provider else None
-    if shape is None:
+    if provider is None or shape is None:
         raise MissingPart(f"the provider {prompt.get('provider')!r} is not in the catalog, so its API is unknown")
     name = prompt.get("model")
     model = provider.find_model(name) if isinstance(name, str) else None

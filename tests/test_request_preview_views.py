@@ -129,6 +129,12 @@ def test_details_page_says_what_is_missing(client, auth, app):
     assert "the plugin has no data yet" in html
 
 
+def test_details_page_refuses_a_bad_message_with_the_reason(client, auth, prompt):
+    auth.login("viewer")
+    response = client.get(f"/admin/pluginprompt/details/?id={prompt.hashed_id}&message=a%00b")
+    assert response.status_code == 200 and "NUL character" in response.get_data(as_text=True)
+
+
 # --- the form endpoint --------------------------------------------------------------------------
 
 
