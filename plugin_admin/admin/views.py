@@ -414,16 +414,15 @@ class PluginPromptView(PluginPartView):
     form_columns = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "system_role")
     form_widget_args = {"model": {"list": "catalog-models", "autocomplete": "off"}}
     form_overrides = {"temperature": FloatField}  # Flask-Admin's default, a DecimalField, hands the model a Decimal
+    details_template = "admin/prompt_details.html"
+    create_template = "admin/prompt_create.html"
+    edit_template = "admin/prompt_edit.html"
+    preview_fields = ("provider", "model", "temperature", "max_completion_tokens", "system_role")
 
     def __init__(self, *args, **kwargs):
         names = {p.key: p.display_name for p in get_catalog().providers.values()}
         self.form_selects = {"provider": choices(names, names)}
         super().__init__(*args, **kwargs)
-
-    details_template = "admin/prompt_details.html"
-    create_template = "admin/prompt_create.html"
-    edit_template = "admin/prompt_edit.html"
-    preview_fields = ("provider", "model", "temperature", "max_completion_tokens", "system_role")
 
     def page_data(self):
         return {"catalog": catalog_payload()}

@@ -172,8 +172,9 @@
     }
 
     form.addEventListener("input", later);
-    form.addEventListener("change", later);
-    if (window.jQuery) window.jQuery(form).on("change", later); // select2 (the plugin picker) fires jQuery events
+    // jQuery hears native changes and also select2's (the plugin picker), which only jQuery sees
+    if (window.jQuery) window.jQuery(form).on("change", later);
+    else form.addEventListener("change", later);
     message.addEventListener("input", later);
     message.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
     refresh();

@@ -1,5 +1,5 @@
-"""The Request panel in headless Chromium: the edit form's panel follows unsaved values; the details
-page's Copy button copies the curl line."""
+"""The Request panel in headless Chromium: the prompt forms' panel follows unsaved values (provider,
+model, temperature, message, the picked plugin); the details page's Copy button copies the curl line."""
 
 import json
 
@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from plugin_admin.extensions import db
 from tests import factories
 from tests.browser.server import log_in
+from tests.browser.test_admin_browser import pick_plugin
 from tests.conftest import PASSWORD
 
 
@@ -75,3 +76,15 @@ def test_details_panel_copies_the_curl_line(app, users, new_context, live_server
     expect(page.locator("#request-panel [data-copy-status]")).to_have_text("Curl line copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == page.input_value("#request-curl") and copied.startswith("curl -sS -X POST")
+
+
+def test_new_prompt_panel_follows_the_picked_plugin(app, users, new_context, live_server):
+    factories.plugin("tide_tables", prompt=False)
+    page = new_context().new_page()
+    page.goto("/admin/pluginprompt/new/")
+    log_in(page, live_server, "editor", PASSWORD)
+    page.fill("#system_role", "You give tide times.")
+    expect(page.locator("[data-request-errors]")).to_contain_text("belongs to no plugin yet")
+    pick_plugin(page, "tide_tables")  # a select2 lookup: its change event is jQuery's
+    expect(page.locator("[data-request-body]")).to_contain_text("smarter_plugin_0000000001")
+    expect(page.locator("[data-request-errors]")).to_be_hidden()
