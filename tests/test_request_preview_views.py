@@ -8,13 +8,13 @@ import pytest
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginData, PluginMeta
 from tests import factories
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 FORM_URL = "/admin/pluginprompt/request/"
 
 
 @pytest.fixture
-def prompt(app):
+def prompt(app_context):
     return factories.plugin("harbour_facts", prompt={"temperature": 0.3}).plugin_prompt_plugin
 
 
@@ -62,7 +62,7 @@ def test_a_bad_message_is_a_400_with_the_reason(client, auth, prompt, message, s
     assert response.status_code == 400 and says in response.json["error"]
 
 
-def test_a_plugin_without_data_gets_an_error_entry_not_a_500(client, auth, app):
+def test_a_plugin_without_data_gets_an_error_entry_not_a_500(client, auth, app_context):
     prompt = factories.plugin("no_data", data=False).plugin_prompt_plugin
     auth.login("viewer")
     response = client.get(request_url(prompt))
@@ -122,7 +122,7 @@ def test_details_page_shows_the_request_body_and_the_curl_line(client, auth, pro
     assert f"/l/{prompt.record_locator}.request.json?message=Ahoy" in html
 
 
-def test_details_page_says_what_is_missing(client, auth, app):
+def test_details_page_says_what_is_missing(client, auth, app_context):
     prompt = factories.plugin("bare", data=False).plugin_prompt_plugin
     auth.login("viewer")
     html = client.get(f"/admin/pluginprompt/details/?id={prompt.hashed_id}").get_data(as_text=True)
@@ -186,7 +186,7 @@ def test_form_endpoint_without_a_known_plugin_says_so(client, auth, prompt, plug
     assert response.status_code == 200 and "belongs to no plugin yet" in response.json["error"]
 
 
-def test_form_endpoint_reads_the_chosen_plugins_data(client, auth, app):
+def test_form_endpoint_reads_the_chosen_plugins_data(client, auth, app_context):
     plugin = factories.plugin("ferries", prompt=False, data=False, plugin_class="sql")
     db.session.add(
         PluginData(

@@ -9,14 +9,14 @@ from plugin_admin.extensions import db
 from tests import factories
 from tests.browser.server import log_in
 from tests.browser.test_admin_browser import pick_plugin
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def body_of(page) -> dict:
     return json.loads(page.inner_text("[data-request-body]"))
 
 
-def test_edit_form_panel_follows_provider_and_model_before_saving(app, users, new_context, live_server):
+def test_edit_form_panel_follows_provider_and_model_before_saving(app_context, users, new_context, live_server):
     prompt = factories.plugin("harbour_facts", prompt={"temperature": 0.3}).plugin_prompt_plugin
     page = new_context().new_page()
     page.goto(f"/admin/pluginprompt/edit/?id={prompt.hashed_id}")
@@ -63,7 +63,7 @@ def test_edit_form_panel_follows_provider_and_model_before_saving(app, users, ne
     assert (prompt.provider, prompt.model, prompt.temperature) == ("openai", "gpt-4o-mini", 0.3)
 
 
-def test_details_panel_copies_the_curl_line(app, users, new_context, live_server):
+def test_details_panel_copies_the_curl_line(app_context, users, new_context, live_server):
     prompt = factories.plugin("harbour_facts").plugin_prompt_plugin
     page = new_context().new_page()
     page.goto(f"/admin/pluginprompt/details/?id={prompt.hashed_id}")
@@ -78,7 +78,7 @@ def test_details_panel_copies_the_curl_line(app, users, new_context, live_server
     assert copied == page.input_value("#request-curl") and copied.startswith("curl -sS -X POST")
 
 
-def test_new_prompt_panel_follows_the_picked_plugin(app, users, new_context, live_server):
+def test_new_prompt_panel_follows_the_picked_plugin(app_context, users, new_context, live_server):
     factories.plugin("tide_tables", prompt=False)
     page = new_context().new_page()
     page.goto("/admin/pluginprompt/new/")
