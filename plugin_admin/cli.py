@@ -1,4 +1,4 @@
-"""Commands under ``flask --app app``: users, demo data and manifests (SPEC §5)."""
+"""Commands under ``flask --app app``: users, demo data and manifests."""
 
 import secrets
 import sys

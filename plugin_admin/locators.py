@@ -1,8 +1,8 @@
-"""Shareable record links: ``/l/<record_locator>`` and ``/l/<record_locator>.json`` (SPEC §2, §5).
+"""Shareable record links: ``/l/<record_locator>`` and ``/l/<record_locator>.json``.
 
 Anonymous visitors pass through the login gate (``auth.require_login``) and come back
 here. ``/l/<plugin locator>.yaml`` is the plugin's manifest; other records have none (404).
-``/l/<prompt locator>.request.json`` is the request the prompt's provider receives (SPEC §7).
+``/l/<prompt locator>.request.json`` is the request the prompt's provider receives.
 """
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for

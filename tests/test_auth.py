@@ -100,20 +100,3 @@ def test_anonymous_post_is_refused(client, users):
     token = csrf_token(client, "/login")
     response = client.post("/admin/pluginmeta/new/", data={"name": "x", "csrf_token": token})
     assert response.status_code == 401
-
-
-def test_require_role_guards_plain_flask_views(make_app, users):
-    from plugin_admin.auth import require_role
-    from tests.helpers import AuthActions
-
-    app = make_app()
-
-    @app.get("/editors-only")
-    @require_role("editor")
-    def editors_only():
-        return "ok"
-
-    for role, status in (("viewer", 403), ("editor", 200), ("admin", 200)):
-        client = app.test_client()
-        AuthActions(client).login(role)
-        assert client.get("/editors-only").status_code == status, role

@@ -12,7 +12,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, jsonify, request, url_for
+from flask import Response, flash, jsonify, request, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
@@ -29,13 +29,13 @@ from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from .. import request_preview, validation
-from ..auth import check_role, has_role
+from ..auth import has_role
 from ..catalog import get_catalog
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
 from ..security import csp_nonce
 from ..validation import ValidationError
-from . import lists, urls
+from . import lists
 from .forms import (
     AdminForm,
     CommaListField,
@@ -48,6 +48,7 @@ from .forms import (
     with_catalog_hints,
 )
 from .manifests import ManifestExports, ManifestImportView
+from .roles import RoleGate
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,10 @@ def shown(value) -> str:
     return str(value) if isinstance(value, TimestampedModel) else validation.show(value)
 
 
-class SecureModelView(ModelView):
+class SecureModelView(RoleGate, ModelView):
     """The base of every model view: hashed ids, roles, clean saves, optimistic locking."""
 
     form_base_class = AdminForm
-    read_role = "viewer"
     write_role = "editor"
     delete_role = "admin"
     can_view_details = True
@@ -77,7 +77,9 @@ class SecureModelView(ModelView):
     named_filter_urls = True
     column_default_sort = ("updated_at", True)
     column_display_pk = False
-    form_excluded_columns = ("created_at", "updated_at", "row_version")
+    form_excluded_columns: tuple[str, ...] = ("created_at", "updated_at", "row_version")
+    form_overrides: dict | None = None
+    form_args: dict | None = None
     column_details_exclude_list = ("row_version",)
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
@@ -105,13 +107,6 @@ class SecureModelView(ModelView):
     def can_delete(self):
         return has_role(self.delete_role)
 
-    def is_accessible(self):
-        """Hides the view from the menu of roles that may not read it."""
-        return has_role(self.read_role)
-
-    def inaccessible_callback(self, name, **kwargs):
-        abort(403)
-
     def view_role(self, name: str) -> str:
         """The role a view (by method name) needs; bulk actions need their action's role."""
         if name == "action_view":
@@ -127,10 +122,6 @@ class SecureModelView(ModelView):
 
     def is_action_allowed(self, name):
         return has_role(self.action_role(name)) and super().is_action_allowed(name)
-
-    def _handle_view(self, name, **kwargs):
-        check_role(self.view_role(name))
-        return super()._handle_view(name, **kwargs)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("page_data", self.page_data())
@@ -154,13 +145,6 @@ class SecureModelView(ModelView):
         pk = self.model.id_from_hashed_id(id)  # a list (``?id=a&id=b``) or junk decodes to None
         return db.session.get(self.model, pk) if pk is not None else None
 
-    def get_url(self, endpoint, **kwargs):
-        """This list's own links (pager, sorting, page size: about twenty a page) without a
-        ``url_for`` each; every other URL as Flask-Admin builds it."""
-        if endpoint == ".index_view":
-            return urls.endpoint_url(f"{self.endpoint}.index_view", **kwargs)
-        return super().get_url(endpoint, **kwargs)
-
     def decode_ids(self, ids) -> list[int]:
         return [pk for pk in map(self.model.id_from_hashed_id, ids) if pk is not None]
 
@@ -183,7 +167,8 @@ class SecureModelView(ModelView):
         short index walk on any page instead of ``COUNT(*)`` and a deep ``OFFSET`` per view.
 
         Always executes: Flask-Admin's list and export ask for rows, never for a query."""
-        query, joins = self.get_query(), {}
+        query = self.get_query()
+        joins: dict = {}
         if self._search_supported and search:
             query, joins = self.apply_search(query, joins, search)
         if filters and self._filters:
@@ -212,10 +197,7 @@ class SecureModelView(ModelView):
         return self.model()  # the model's __init__ applies column defaults before validation
 
     def get_edit_form(self):
-        class EditForm(super().get_edit_form()):
-            opened_version = OpenedVersionField()
-
-        return EditForm
+        return type("EditForm", (super().get_edit_form(),), {"opened_version": OpenedVersionField()})
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -437,7 +419,7 @@ class PluginPromptView(PluginPartView):
         return self.write_role if name == "request_preview_view" else super().view_role(name)
 
     def render(self, template, **kwargs):
-        """The details page shows the request the saved prompt makes (SPEC §7)."""
+        """The details page shows the request the saved prompt makes."""
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.saved_request(kwargs["model"], request.args.get("message", "")))
         return super().render(template, **kwargs)
@@ -526,7 +508,6 @@ def init_admin(app) -> Admin:
     """Build the admin and its views for ``app`` (inside the factory: nothing exists at import time)."""
     from .dashboard import DashboardView
 
-    app.add_template_global(urls.asset_url)
     theme = Bootstrap4Theme(
         base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .. import hashing, serialization, validation
 from ..caching import CachedReads
-from ..extensions import db
+from ..extensions import Base, db
 from ..validation import Errors, ValidationError
 from .columns import BigId, UTCDateTime, utcnow
 from .smarter import SmarterCompat
@@ -24,10 +25,19 @@ class MultipleObjectsReturned(LookupError):
     """Base of every model's ``MultipleObjectsReturned``."""
 
 
-class TimestampedModel(SmarterCompat, CachedReads, db.Model):
+if TYPE_CHECKING:
+    Model = Base  # db.Model is built from Base at run time; type checkers know Base
+else:
+    Model = db.Model
+
+
+class TimestampedModel(SmarterCompat, CachedReads, Model):
     """What every record has: timestamps, a version counter, hashed ids, its rules, cached reads."""
 
     __abstract__ = True
+
+    if TYPE_CHECKING:  # every model maps one table (SQLAlchemy types it as any FromClause)
+        __table__: ClassVar[sa.Table]
 
     DoesNotExist = ObjectDoesNotExist
 
@@ -66,20 +76,28 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
         filtered = (sa.Index(f"ix_{table}_{c}_updated_at_id", c, "updated_at", "id") for c in cls.filtered_columns)
         return (*cls.extra_table_args, recent_first, *filtered, {"sqlite_autoincrement": True})
 
+    @classmethod
+    def max_length(cls, column: str) -> int | None:
+        """The characters a text column holds (None: no limit)."""
+        kind = cls.__table__.c[column].type
+        return kind.length if isinstance(kind, sa.String) else None
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.DoesNotExist = type("DoesNotExist", (ObjectDoesNotExist,), {"__module__": cls.__module__})
-        cls.MultipleObjectsReturned = type(
-            "MultipleObjectsReturned", (MultipleObjectsReturned,), {"__module__": cls.__module__}
+        attrs = {"__module__": cls.__module__}
+        cls.DoesNotExist = cast(type[ObjectDoesNotExist], type("DoesNotExist", (ObjectDoesNotExist,), attrs))
+        cls.MultipleObjectsReturned = cast(
+            type[MultipleObjectsReturned], type("MultipleObjectsReturned", (MultipleObjectsReturned,), attrs)
         )
 
     def __init__(self, **kwargs):
         # Column defaults apply at INSERT; validation runs before it, so apply them now.
         for column in self.__table__.columns:
-            if column.key in kwargs or column.key in ("id", "created_at", "updated_at") or column.default is None:
-                continue
             default = column.default
-            kwargs[column.key] = default.arg(None) if default.is_callable else default.arg
+            if column.key in kwargs or column.key in ("id", "created_at", "updated_at"):
+                continue
+            if isinstance(default, sa.ColumnDefault):  # Python-side defaults (no sequences here)
+                kwargs[column.key] = default.arg(None) if default.is_callable else default.arg
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
@@ -151,7 +169,8 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
         for rel in sa.inspect(type(self)).relationships:
             parent = self.__dict__.get(rel.key)  # assigned or loaded; never lazy-loaded here
             if rel.direction is sa.orm.MANYTOONE and parent is not None:
-                for local, remote in rel.local_remote_pairs:
+                for local, remote in rel.local_remote_pairs or ():
+                    assert isinstance(local, sa.Column) and isinstance(remote, sa.Column)  # a foreign key's pair
                     values[local.key] = getattr(parent, remote.key)
         return values
 
@@ -181,10 +200,6 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
         if errors:
             raise ValidationError(errors, model=type(self).__name__)
 
-    def full_clean(self) -> None:
-        self.clean()
-        self.validate()
-
     def column_values(self) -> dict:
         return {attr.key: getattr(self, attr.key) for attr in sa.inspect(type(self)).column_attrs}
 
@@ -202,7 +217,7 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
 
 @cache
 def _models_by_prefix() -> dict:
-    return {m.class_.locator_prefix(): m.class_ for m in db.Model.registry.mappers}
+    return {m.class_.locator_prefix(): m.class_ for m in Model.registry.mappers}
 
 
 def unique_errors(session, model, rows: list[dict]) -> dict[int, Errors]:

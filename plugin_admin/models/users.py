@@ -30,7 +30,7 @@ class User(UserMixin, TimestampedModel):
     def is_active(self) -> bool:
         return bool(self.active)
 
-    def get_id(self) -> str:
+    def get_id(self) -> str | None:
         """The session remembers the hashed id, like every other place that names a record."""
         return self.hashed_id
 
@@ -56,7 +56,7 @@ class User(UserMixin, TimestampedModel):
         errors = super().check_values(v)
         if not isinstance(v["username"], str) or not re.fullmatch(r"[A-Za-z0-9_.@-]{1,80}", v["username"]):
             errors.add("username", f"{validation.show(v['username'])} must be 1–80 letters, digits or _ . @ -")
-        validation.check_choice(errors, "role", v["role"], validation.ROLES)
+        validation.check_choice(errors, "role", v["role"], validation.ROLES, "the roles of this admin")
         if not v["password_hash"]:
             errors.add("password", "is required")
         return errors
