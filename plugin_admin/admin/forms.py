@@ -123,3 +123,7 @@ def with_catalog_hints(form):
     for field, text in hints.items():
         form[field].description = Markup('<span data-hint="{}">{}</span>').format(field, text)
     return form
+
+
+class ChangeNoteField(NotWritten, StringField):
+    """Why a change is made: the note of the revision the save writes (``versioning.NOTE_MAX`` characters)."""

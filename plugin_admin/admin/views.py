@@ -27,17 +27,20 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 
 from .. import request_preview, validation
 from ..auth import check_role, has_role
 from ..catalog import get_catalog
 from ..extensions import db
-from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User, versioning
+from ..models.versioning import NOTE_MAX
 from ..security import csp_nonce
 from ..validation import ValidationError
 from . import lists, urls
 from .forms import (
     AdminForm,
+    ChangeNoteField,
     CommaListField,
     HashedAjaxLoader,
     JSONListField,
@@ -47,6 +50,7 @@ from .forms import (
     choices,
     with_catalog_hints,
 )
+from .history import AuditView, HistoryViews
 from .manifests import ManifestExports, ManifestImportView
 
 log = logging.getLogger(__name__)
@@ -60,8 +64,8 @@ def shown(value) -> str:
     return str(value) if isinstance(value, TimestampedModel) else validation.show(value)
 
 
-class SecureModelView(ModelView):
-    """The base of every model view: hashed ids, roles, clean saves, optimistic locking."""
+class SecureModelView(HistoryViews, ModelView):
+    """The base of every model view: hashed ids, roles, clean saves, optimistic locking, history."""
 
     form_base_class = AdminForm
     read_role = "viewer"
@@ -77,11 +81,12 @@ class SecureModelView(ModelView):
     named_filter_urls = True
     column_default_sort = ("updated_at", True)
     column_display_pk = False
-    form_excluded_columns = ("created_at", "updated_at", "row_version")
-    column_details_exclude_list = ("row_version",)
+    form_excluded_columns = ("created_at", "updated_at", "row_version", "revision", "changed_by", "versions")
+    column_details_exclude_list = ("row_version", "versions")
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     details_template = "admin/record_details.html"
+    edit_template = "admin/record_edit.html"
     list_template = "admin/model/large_list.html"
     form_selects: dict[str, list[SelectChoice]] = {}
     """Fields chosen from a fixed list: plain selects (Flask-Admin's Select2Field trips WTForms 3.3 deprecations)."""
@@ -118,7 +123,7 @@ class SecureModelView(ModelView):
             return self.action_role(request.form.get("action", ""))
         if name == "delete_view":
             return self.delete_role
-        if name in ("create_view", "edit_view", "ajax_update", "ajax_lookup"):
+        if name in ("create_view", "edit_view", "ajax_update", "ajax_lookup", "restore_view"):
             return self.write_role
         return self.read_role
 
@@ -211,9 +216,18 @@ class SecureModelView(ModelView):
     def build_new_instance(self):
         return self.model()  # the model's __init__ applies column defaults before validation
 
+    def get_create_form(self):
+        class CreateForm(super().get_create_form()):
+            change_note = ChangeNoteField("Change note", validators=[Optional(), Length(max=NOTE_MAX)],
+                                          description="Optional: why, for the record's history.")  # fmt: skip
+
+        return CreateForm
+
     def get_edit_form(self):
         class EditForm(super().get_edit_form()):
             opened_version = OpenedVersionField()
+            change_note = ChangeNoteField("Change note", validators=[Optional(), Length(max=NOTE_MAX)],
+                                          description="Optional: why, for the record's history.")  # fmt: skip
 
         return EditForm
 
@@ -236,6 +250,7 @@ class SecureModelView(ModelView):
     def save(self, form, model, is_created: bool) -> bool:
         session = db.session
         try:
+            versioning.set_context(session, note=form.change_note.data or "")
             form.populate_obj(model)
             self._on_model_change(form, model, is_created)
             session.add(model)
@@ -285,7 +300,7 @@ class SecureModelView(ModelView):
 
     def refuse_stale(self, form, current) -> None:
         """Someone saved since this form was opened: say what differs and write nothing."""
-        skip = {"csrf_token", "opened_version"}
+        skip = {"csrf_token", "opened_version", "change_note"}
         lines = [
             f"{field.label.text}: {shown(field.data)} → {shown(getattr(current, field.name))}"
             for field in form
@@ -293,10 +308,13 @@ class SecureModelView(ModelView):
         ]
         flash(
             Markup(
-                "Someone else saved this record after you opened it, so your save was refused "
-                "and nothing was written. Differences (yours → saved now): {}. "
+                "Someone else saved this record after you opened it ({}, at {}: revision {}), so your save was "
+                "refused and nothing was written. Differences (yours → saved now): {}. "
                 '<a href="{}">Reload the current version</a> and apply your change again.'
             ).format(
+                current.changed_by or "unknown",
+                utc_text(current.updated_at),
+                current.revision,
                 "; ".join(lines) or "none in the fields of this form",
                 self.get_url(".edit_view", id=current.hashed_id),
             ),
@@ -325,6 +343,7 @@ def _plugin_link(view, context, model, name):
     return SecureModelView.details_link(model.plugin)
 
 
+REVISION_LABELS = {"changed_by": "Last changed by", "revision": "Revision"}
 PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin name…", "minimum_input_length": 1}}
 
 
@@ -333,7 +352,7 @@ class PluginMetaView(ManifestExports, SecureModelView):
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-download", ".manifest_view", title="Export manifest (YAML)")
     ]
-    column_list = ("name", "plugin_class", "version", "author", "updated_at")
+    column_list = ("name", "plugin_class", "version", "author", "updated_at", "changed_by")
     column_searchable_list = ("name", "description", "author")
     column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
     column_sortable_list = ("name", "plugin_class", "version", "author", "updated_at")
@@ -350,8 +369,11 @@ class PluginMetaView(ManifestExports, SecureModelView):
         "plugin_data_plugin",
         "created_at",
         "updated_at",
+        "revision",
+        "changed_by",
     )
     column_labels = {
+        **REVISION_LABELS,
         "plugin_selector_plugin": "Selector",
         "plugin_prompt_plugin": "Prompt",
         "plugin_data_plugin": "Data",
@@ -378,7 +400,7 @@ class PluginPartView(SecureModelView):
     column_formatters = {"plugin": _plugin_link}
     column_formatters_detail = {"plugin": _plugin_link}
     column_filters = ("plugin.name",)
-    column_labels = {"plugin.name": "Plugin"}
+    column_labels = {"plugin.name": "Plugin", **REVISION_LABELS}
 
 
 class PluginSelectorView(PluginPartView):
@@ -393,7 +415,7 @@ class PluginSelectorView(PluginPartView):
 
 
 class PluginPromptView(PluginPartView):
-    column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at")
+    column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at", "changed_by")
     column_sortable_list = (
         ("plugin", "plugin.name"),
         "provider",
@@ -507,7 +529,8 @@ class UserView(SecureModelView):
 
     read_role = write_role = delete_role = "admin"
     column_list = ("username", "role", "active", "updated_at")
-    column_details_list = ("username", "role", "active", "created_at", "updated_at")
+    column_details_list = ("username", "role", "active", "created_at", "updated_at", "revision", "changed_by")
+    column_labels = REVISION_LABELS
     column_searchable_list = ("username",)
     column_filters = ("role", "active", *updated_filters(User))
     form_columns = ("username", "role", "active", "password")
@@ -544,4 +567,5 @@ def init_admin(app) -> Admin:
     admin.add_view(PluginDataView(PluginData, session, name="Plugin data", endpoint="plugindata"))
     admin.add_view(UserView(User, session, name="Users", endpoint="user"))
     admin.add_view(ManifestImportView(name="Import manifest", endpoint="manifests"))
+    admin.add_view(AuditView(name="Audit", endpoint="audit", url="/admin/audit"))
     return admin

@@ -79,7 +79,7 @@ PARTS = {
 }
 """Each model of a manifest and the plugin's relationship to it."""
 OMITTED_WHEN_NULL = {("metadata", "author")}
-IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version")
+IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version", "revision", "changed_by")
 """Columns a manifest never sets: an update keeps them, so hashed ids and locators stay."""
 ABSENT = object()
 
