@@ -60,16 +60,13 @@ def cli_actor(name: str | None = None) -> str:
 
 
 def current_actor(session: Session) -> str:
-    """The actor set on the session, else the logged-in user, else the command line's OS user."""
-    actor = session.info.get(_ACTOR)
-    if actor:
-        return actor
+    """The logged-in user in a request; else the actor set on the session; else the command line's OS user."""
     if has_request_context():
         from flask_login import current_user
 
         if current_user and current_user.is_authenticated:
             return current_user.username
-    return cli_actor()
+    return session.info.get(_ACTOR) or cli_actor()
 
 
 def current_note(session: Session) -> str | None:
@@ -152,18 +149,19 @@ class RevisionPlugin(Plugin):
 
     def after_create_version_object(self, uow, parent_obj, version_obj):
         session = sa.orm.object_session(parent_obj)
-        kind, earlier = version_obj.operation_type, version_obj.action  # set when flushed before in this transaction
+        kind, action = version_obj.operation_type, version_obj.action  # set when flushed before in this transaction
         if parent_obj in session.info.get(_RESTORING, ()):
             version_obj.action = "restore"
         elif kind == Operation.DELETE:
             version_obj.action = "delete"
-        elif earlier is None or kind == Operation.INSERT:
+        elif action is None or kind == Operation.INSERT:
             version_obj.action = "create" if kind == Operation.INSERT else "update"
         if kind == Operation.DELETE:
             version_obj.changed = []
         else:
+            before = version_obj.changed or []
             fields = changed_fields(parent_obj, kind == Operation.INSERT)
-            version_obj.changed = sorted({*(version_obj.changed or ()), *fields})
+            version_obj.changed = [*before, *(f for f in fields if f not in before)]
 
 
 def _forget(session, *args) -> None:
