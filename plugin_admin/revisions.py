@@ -28,7 +28,7 @@ MODELS = (PluginMeta, PluginSelector, PluginPrompt, PluginData, User)
 PARTS = (PluginSelector, PluginPrompt, PluginData)
 PAGE_SIZE = 20
 LONG_TEXT = 80
-"""Values longer than this (or with a line break) are compared as a line and word diff."""
+"""Text columns, and values longer than this or with a line break, are compared as a line and word diff."""
 
 
 def transaction_table() -> sa.Table:
@@ -225,7 +225,8 @@ def compare(a: Revision, b: Revision) -> list[FieldDiff]:
     for key in shown_keys(a.model):
         before, after = a.values.get(key), b.values.get(key)
         diff = FieldDiff(key, before, after)
-        if diff.changed and (_is_long(before) or _is_long(after)):
+        text = isinstance(a.model.__table__.c[key].type, sa.Text)  # system role, descriptions, SQL
+        if diff.changed and (text or _is_long(before) or _is_long(after)):
             diff.lines = line_diff(before or "", after or "")
         diffs.append(diff)
     return diffs
