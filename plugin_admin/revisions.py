@@ -80,6 +80,11 @@ class Revision:
     def model_name(self) -> str:
         return self.model.__name__.lower()
 
+    @property
+    def shown_values(self) -> dict:
+        """The values a person sees: a reference to another record as its locator, never its integer id."""
+        return {key: shown_value(self.model, key, self.values.get(key)) for key in shown_keys(self.model)}
+
     def record(self):
         """A detached, unsaved record holding this revision's values (for ``to_json`` and display)."""
         record = sa.inspect(self.model).class_manager.new_instance()
@@ -97,6 +102,13 @@ class Revision:
             revised_at=serialization.json_ready(self.at),
         )  # fmt: skip
         return data
+
+
+def shown_value(model, key: str, value):
+    for foreign in model.__table__.c[key].foreign_keys:
+        target = next(m for m in MODELS if m.__table__ is foreign.column.table)
+        return hashing.record_locator(target.__name__, value) if value is not None else None
+    return value
 
 
 def _select(model, with_values: bool = True):
@@ -222,8 +234,9 @@ def line_diff(a: str, b: str) -> list[tuple[str, list[tuple[str, str]]]]:
 def compare(a: Revision, b: Revision) -> list[FieldDiff]:
     """Field by field, ``a`` against ``b``; long text as a line and word diff."""
     diffs = []
+    before_values, after_values = a.shown_values, b.shown_values
     for key in shown_keys(a.model):
-        before, after = a.values.get(key), b.values.get(key)
+        before, after = before_values[key], after_values[key]
         diff = FieldDiff(key, before, after)
         text = isinstance(a.model.__table__.c[key].type, sa.Text)  # system role, descriptions, SQL
         if diff.changed and (text or _is_long(before) or _is_long(after)):

@@ -223,7 +223,7 @@ def test_history_lists_revisions_newest_first_from_details(client, auth, edited)
     assert f"/admin/pluginprompt/history/?id={edited.hashed_id}" in details
     page = client.get(f"/admin/pluginprompt/history/?id={edited.hashed_id}").get_data(as_text=True)
     assert re.findall(r'<tr data-revision="(\d+)"', page) == ["2", "1"]
-    assert "cli:ann" in page and "tone" in page and "system_role" in page
+    assert "cli:ann" in page and "tone" in page and "System Role" in page
     assert 'name="rev"' not in page  # a viewer gets no restore buttons
 
 
@@ -234,6 +234,7 @@ def test_comparison_shows_a_line_and_word_diff_of_long_text(client, auth, edited
     assert 'class="diff-line diff-equal"' in page  # the unchanged second line
     assert re.search(r'class="table-warning changed" data-field="system_role"', page)
     assert 'class="unchanged" data-field="model"' in page
+    assert edited.plugin.record_locator in page  # the plugin by its locator, never its integer id
 
 
 @pytest.mark.parametrize("query", ["a=1&b=9", "rev=7", "b=x", "page=-1", "a=99999999999999999999&b=1"])
@@ -351,7 +352,8 @@ def audited(app, users):
     factories.plugin("weather")
     versioning.set_context(db.session, actor="cli:bob", note="")
     plugin = factories.plugin("calendar")
-    plugin.description = "=HYPERLINK(1)"
+    versioning.set_context(db.session, note="=HYPERLINK(1)")
+    plugin.description = "<b>new</b>"
     db.session.commit()
     return plugin
 
@@ -399,9 +401,9 @@ def test_audit_csv_is_plain_text_with_formulas_neutralised(client, auth, audited
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["time", "actor", "model"] and len(rows) == 5
     assert {r[1] for r in rows[1:]} == {"cli:ann"} and rows[1][7] == "launch weather"
-    hostile = "'=HYPERLINK"
-    assert hostile not in response.get_data(as_text=True)  # values are not exported, only names
-    assert "<" not in response.get_data(as_text=True)
+    assert "<" not in response.get_data(as_text=True)  # values are not exported, only field names
+    bob = list(csv.reader(io.StringIO(client.get("/admin/audit/export.csv?actor=cli:bob").get_data(as_text=True))))
+    assert bob[1][7] == "'=HYPERLINK(1)" and bob[1][6] == "description"
 
 
 # --- pruning and the migration --------------------------------------------------------------------

@@ -39,7 +39,8 @@ class HistoryViews:
     """History, comparison, read-only revision and restore for a ``SecureModelView``."""
 
     def field_labels(self) -> dict:
-        return {key: self.get_column_name(key) for key in revisions.shown_keys(self.model)}
+        """Column labels as the model's other pages show them; a foreign key under its relationship's name."""
+        return {key: self.get_column_name(self.form_field_for(key)) for key in revisions.shown_keys(self.model)}
 
     def record_id(self) -> int:
         pk = self.model.id_from_hashed_id(request.values.get("id"))
