@@ -29,6 +29,10 @@ def revision_options(command):
 
     @functools.wraps(command)
     def run(*args, actor, note, **kwargs):
+        if note is not None and len(note) > versioning.NOTE_MAX:
+            raise click.BadParameter(f"is {len(note)} characters; at most {versioning.NOTE_MAX}", param_hint="--note")
+        if actor is not None and not 0 < len(actor) <= versioning.ACTOR_MAX - len("cli:"):
+            raise click.BadParameter(f"must be 1 to {versioning.ACTOR_MAX - 4} characters", param_hint="--actor")
         versioning.set_context(db.session, actor=versioning.cli_actor(actor), note=note or "")
         return command(*args, **kwargs)
 

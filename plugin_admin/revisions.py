@@ -304,8 +304,8 @@ def restore(model, record_id: int, n: int, row_version=None) -> object:
 
 
 def part_relationship(part) -> str:
-    return {PluginSelector: "plugin_selector_plugin", PluginPrompt: "plugin_prompt_plugin",
-            PluginData: "plugin_data_plugin"}[part]  # fmt: skip
+    """The plugin's relationship that holds ``part`` (``plugin_prompt_plugin`` for a prompt)."""
+    return next(r.key for r in sa.inspect(PluginMeta).relationships if r.mapper.class_ is part)
 
 
 def _undelete(session, model, revision: Revision, last: Revision):

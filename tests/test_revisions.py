@@ -131,6 +131,13 @@ def test_cli_commands_take_actor_and_note(app, runner, tmp_path):
     assert revisions.latest(PluginPrompt, plugin.plugin_prompt_plugin.id).note == "from git"
 
 
+def test_cli_refuses_an_overlong_note_and_writes_nothing(app, runner):
+    args = ["create-user", "ann", "--password-stdin", "--note", "x" * 501]
+    result = runner.invoke(args=args, input="long-password\n")
+    assert result.exit_code == 2 and "at most 500" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
 def test_cli_actor_defaults_to_the_os_user(app, runner, monkeypatch):
     monkeypatch.setattr(versioning.getpass, "getuser", lambda: "opsperson")
     runner.invoke(args=["create-user", "bob", "--password-stdin"], input="long-enough-password\n")

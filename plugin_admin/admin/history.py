@@ -10,7 +10,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request
 from flask_admin import BaseView, expose
 
 from .. import hashing, revisions
@@ -215,7 +215,3 @@ def _spreadsheet_safe(value) -> str:
     """Plain text a spreadsheet will not run as a formula (SPEC §8)."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def history_url(record) -> str:
-    return url_for(f"{type(record).__name__.lower()}.history_view", id=record.hashed_id)
