@@ -460,3 +460,29 @@ def test_the_migration_gives_existing_records_a_first_revision(tmp_path):
         db.session.commit()
         assert numbers(PluginMeta, 7) == [(1, "create"), (2, "update")]
         db.session.remove()
+
+
+# --- who changed what, on the lists and the dashboard ---------------------------------------------
+
+
+def test_plugin_and_prompt_lists_show_who_changed_a_record_last(client, auth, queries):
+    plugin = factories.plugin()
+    versioning.set_context(db.session, actor="cli:ann")
+    plugin.plugin_prompt_plugin.temperature = 0.3
+    db.session.commit()
+    auth.login("viewer")
+    plugins = client.get("/admin/pluginmeta/").get_data(as_text=True)
+    assert "Last changed by" in plugins and re.search(r'class="col-changed_by">\s*cli:\w+', plugins)
+    prompts = client.get("/admin/pluginprompt/").get_data(as_text=True)
+    assert re.search(r'class="col-changed_by">\s*cli:ann\s*<', prompts)
+
+
+def test_dashboard_recently_updated_shows_actor_action_and_fields(client, auth):
+    plugin = factories.plugin()
+    versioning.set_context(db.session, actor="cli:ann")
+    plugin.description = "Now with a longer description."
+    db.session.commit()
+    auth.login("viewer")
+    page = client.get("/admin/").get_data(as_text=True)
+    summaries = re.findall(r'class="small text-muted revision-summary">([^<]+)<', page)
+    assert "update by cli:ann: description" in summaries
