@@ -434,32 +434,32 @@ def test_prune_keeps_each_records_latest_revision(app, runner):
     assert numbers(PluginMeta, plugin.id) == [(4, "update"), (5, "update")]  # numbers are never reused
 
 
-def test_the_migration_gives_existing_records_a_first_revision(tmp_path):
-    from flask_migrate import upgrade
+def test_the_migration_gives_existing_records_a_first_revision(app):
+    """On this pass's database: back to 0004, a record written there, then up again."""
+    from flask_migrate import downgrade, upgrade
 
-    from plugin_admin import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}", "TESTING": True})
-    with app.app_context():
-        upgrade(revision="0004")
-        now = "2026-01-01 00:00:00"
+    db.session.remove()
+    downgrade(revision="0004")
+    try:
         db.session.execute(
             sa.text(
                 "INSERT INTO plugin_meta (id, name, description, plugin_class, version, tags, annotations,"
-                f" created_at, updated_at, row_version) VALUES (7, 'old_one', '', 'static', '1.0.0', '[]', '[]',"
-                f" '{now}', '{now}', 4)"
-            )
+                " created_at, updated_at, row_version) VALUES (7, 'old_one', '', 'static', '1.0.0', '[]', '[]',"
+                " :now, :now, 4)"
+            ),
+            {"now": "2026-01-01 00:00:00+00:00"},
         )
         db.session.commit()
-        upgrade()
-        (first,) = revisions.history(PluginMeta, 7)[0]
-        assert (first.n, first.action, first.actor, first.values["name"]) == (1, "create", "migration", "old_one")
-        record = db.session.get(PluginMeta, 7)
-        assert (record.revision, record.changed_by) == (1, "migration")
-        record.description = "now with revisions"
-        db.session.commit()
-        assert numbers(PluginMeta, 7) == [(1, "create"), (2, "update")]
+    finally:
         db.session.remove()
+        upgrade()
+    (first,) = revisions.history(PluginMeta, 7)[0]
+    assert (first.n, first.action, first.actor, first.values["name"]) == (1, "create", "migration", "old_one")
+    record = db.session.get(PluginMeta, 7)
+    assert (record.revision, record.changed_by) == (1, "migration")
+    record.description = "now with revisions"
+    db.session.commit()
+    assert numbers(PluginMeta, 7) == [(1, "create"), (2, "update")]
 
 
 # --- who changed what, on the lists and the dashboard ---------------------------------------------

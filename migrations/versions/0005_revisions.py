@@ -81,7 +81,6 @@ def upgrade():
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(sa.schema.CreateSequence(sa.Sequence("transaction_id_seq")))
-        op.alter_column("transaction", "id", server_default=None)
     op.create_index("ix_transaction_actor_id", "transaction", ["actor", "id"])
     op.create_index("ix_transaction_issued_at", "transaction", ["issued_at"])
 
@@ -115,9 +114,11 @@ def _first_revisions(table: str, columns: list[str]) -> None:
     if bind.scalar(sa.text(f"SELECT count(*) FROM {table}")) == 0:
         return
     tx = sa.table("transaction", sa.column("id"), sa.column("issued_at"), sa.column("actor"), sa.column("note"))
+    ids = {"id": sa.func.nextval("transaction_id_seq")} if bind.dialect.name == "postgresql" else {}
     tx_id = bind.execute(
         tx.insert()
         .values(
+            **ids,
             issued_at=datetime.now(UTC).replace(tzinfo=None),
             actor="migration",
             note="first revision of a record that existed before revisions",
