@@ -1,5 +1,6 @@
 """Shareable record links: ``/l/<record_locator>`` and ``/l/<record_locator>.json`` (SPEC §2, §5),
-and of a revision: ``/l/<record_locator>@<n>`` and ``@<n>.json`` (SPEC §6), deleted records' too.
+and of a revision: ``/l/<record_locator>@<n>``, ``@<n>.json`` and for a prompt ``@<n>.request.json``
+(SPEC §6, §7), deleted records' too.
 
 Anonymous visitors pass through the login gate (``auth.require_login``) and come back
 here. ``/l/<plugin locator>.yaml`` is the plugin's manifest; other records have none (404).
@@ -70,11 +71,15 @@ def as_yaml(locator):
 @bp.get("/l/<locator>.request.json")
 def as_request(locator):
     prompt = resolve(locator, PluginPrompt)
+    return _preview(prompt.column_values(), prompt.plugin_id)
+
+
+def _preview(values: dict, plugin_id):
     try:
         message = request_preview.check_message(request.args.get("message"))
     except ValueError as refused:
         return jsonify({"error": str(refused)}), 400
-    preview = request_preview.preview_prompt(prompt.column_values(), prompt.plugin_id, message)
+    preview = request_preview.preview_prompt(values, plugin_id, message)
     return Response(request_preview.as_json(preview), content_type="application/json")
 
 
@@ -87,3 +92,12 @@ def revision(locator, n):
 @bp.get("/l/<locator>@<int:n>.json")
 def revision_json(locator, n):
     return jsonify(resolve_revision(locator, n)[1].to_json())
+
+
+@bp.get("/l/<locator>@<int:n>.request.json")
+def revision_request(locator, n):
+    """The request the prompt's provider would have received at revision ``n`` (SPEC §7)."""
+    _, found = resolve_revision(locator, n)
+    if found.model is not PluginPrompt:
+        abort(404)
+    return _preview(found.values, found.values.get("plugin_id"))

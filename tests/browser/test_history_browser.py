@@ -7,7 +7,7 @@ from plugin_admin.extensions import db
 from plugin_admin.models import PluginPrompt, versioning
 from tests import factories
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_editor_compares_and_restores_a_revision(app, users, new_context, live_server):
