@@ -170,6 +170,23 @@ def test_form_save_records_the_logged_in_user_and_the_change_note(client, auth):
     assert db.session.get(PluginPrompt, prompt.id).changed_by == "editor"
 
 
+@pytest.mark.parametrize("model", ["pluginmeta", "pluginprompt", "user"])
+def test_edit_pages_have_a_history_tab_and_a_change_note(client, auth, users, model):
+    record = users["viewer"] if model == "user" else factories.plugin()
+    record = record.plugin_prompt_plugin if model == "pluginprompt" else record
+    auth.login("admin")
+    page = client.get(f"/admin/{model}/edit/?id={record.hashed_id}").get_data(as_text=True)
+    assert 'id="history-tab"' in page and 'name="change_note"' in page
+
+
+def test_an_overlong_change_note_is_refused_and_nothing_saved(client, auth):
+    prompt = factories.plugin().plugin_prompt_plugin
+    auth.login("editor")
+    response = edit(client, prompt, temperature="0.9", change_note="x" * 501)
+    assert response.status_code == 200 and "500" in response.get_data(as_text=True)
+    assert revisions.latest(PluginPrompt, prompt.id).n == 1
+
+
 def test_a_save_costs_at_most_three_statements_more(client, auth, queries):
     prompt = factories.plugin().plugin_prompt_plugin
     auth.login("editor")

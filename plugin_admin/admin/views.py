@@ -27,14 +27,12 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from .. import request_preview, validation
 from ..auth import check_role, has_role
 from ..catalog import get_catalog
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User, versioning
-from ..models.versioning import NOTE_MAX
 from ..security import csp_nonce
 from ..validation import ValidationError
 from . import lists, urls
@@ -218,16 +216,14 @@ class SecureModelView(HistoryViews, ModelView):
 
     def get_create_form(self):
         class CreateForm(super().get_create_form()):
-            change_note = ChangeNoteField("Change note", validators=[Optional(), Length(max=NOTE_MAX)],
-                                          description="Optional: why, for the record's history.")  # fmt: skip
+            change_note = ChangeNoteField.optional()
 
         return CreateForm
 
     def get_edit_form(self):
         class EditForm(super().get_edit_form()):
             opened_version = OpenedVersionField()
-            change_note = ChangeNoteField("Change note", validators=[Optional(), Length(max=NOTE_MAX)],
-                                          description="Optional: why, for the record's history.")  # fmt: skip
+            change_note = ChangeNoteField.optional()
 
         return EditForm
 
