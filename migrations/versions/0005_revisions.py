@@ -103,7 +103,9 @@ def upgrade():
             sa.PrimaryKeyConstraint("id", "transaction_id", name=op.f(f"pk_{table}_version")),
         )
         op.create_index(f"ix_{table}_version_id_revision", f"{table}_version", ["id", "revision"], unique=True)
-        op.create_index(f"ix_{table}_version_action_transaction_id", f"{table}_version", ["action", "transaction_id"])
+        op.create_index(
+            f"ix_{table}_version_action_transaction_id_id", f"{table}_version", ["action", "transaction_id", "id"]
+        )
         op.create_index(f"ix_{table}_version_transaction_id_id", f"{table}_version", ["transaction_id", "id"])
         _first_revisions(table, [*versioned, "id", "created_at", *(c.name for c in extra)])
 

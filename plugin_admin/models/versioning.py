@@ -140,7 +140,7 @@ class RevisionPlugin(Plugin):
     def after_version_class_built(self, parent_cls, version_cls):
         table = version_cls.__table__
         sa.Index(f"ix_{table.name}_id_revision", table.c.id, table.c.revision, unique=True)
-        sa.Index(f"ix_{table.name}_action_transaction_id", table.c.action, table.c.transaction_id)
+        sa.Index(f"ix_{table.name}_action_transaction_id_id", table.c.action, table.c.transaction_id, table.c.id)
         sa.Index(f"ix_{table.name}_transaction_id_id", table.c.transaction_id, table.c.id)  # the audit's order
 
     def transaction_args(self, uow, session):
