@@ -10,6 +10,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from . import revisions
 from .catalog import get_catalog
 from .extensions import db
 from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, prepare_rows
@@ -127,12 +128,17 @@ def reserve_ids(model, count: int) -> list[int]:
 
 
 def seed(count: int, rng_seed: int = 42) -> int:
-    """Create ``count`` plugins with their parts, committing in batches; returns how many were made."""
+    """Create ``count`` plugins with their parts, committing in batches; returns how many were made.
+
+    Each batch is one revision transaction: every row gets its first revision (``create``)
+    in the same executemany style as the rows themselves.
+    """
     rng = random.Random(rng_seed)
     session = db.session
     made = 0
     while made < count:
         size = min(BATCH, count - made)
+        transaction_id = revisions.open_transaction(session)
         plugins = [_plugin(rng, pk) for pk in reserve_ids(PluginMeta, size)]
         for model in (PluginMeta, PluginData, PluginPrompt, PluginSelector):
             rows = [p[model] for p in plugins if model in p]
@@ -143,6 +149,7 @@ def seed(count: int, rng_seed: int = 42) -> int:
             session.execute(
                 model.__table__.insert(), [{k: row[k] for k in columns} for row in rows], execution_options=VALIDATED
             )
+            revisions.record_created(session, model, [row["id"] for row in rows], transaction_id)
         session.commit()
         made += size
     return made

@@ -9,7 +9,7 @@ next load.
 
 import sqlalchemy as sa
 
-from .. import caching
+from .. import caching, revisions
 from ..catalog import Catalog, get_catalog
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
@@ -295,7 +295,8 @@ def incomplete_samples(parts: list[str]) -> list[dict]:
 
 
 def recently_updated() -> list[dict]:
-    """The last records updated, of any kind: a LIMIT on each table's ``updated_at`` index, then merged."""
+    """The last records updated, of any kind: a LIMIT on each table's ``updated_at`` index, then merged;
+    each with who wrote its latest revision, its action and the fields it changed."""
     latest = []
     names = {"plugin": PluginMeta.name.expression} | {
         kind: sa.select(PluginMeta.name).where(PluginMeta.id == part.plugin_id).scalar_subquery()
@@ -303,8 +304,18 @@ def recently_updated() -> list[dict]:
     }
     for kind, model in KINDS.items():
         name = names[kind]
+        versions = revisions.version_table(model)
         latest.append(
-            sa.select(sa.literal(kind).label("kind"), model.id, name.label("name"), model.updated_at)
+            sa.select(
+                sa.literal(kind).label("kind"),
+                model.id,
+                name.label("name"),
+                model.updated_at,
+                model.changed_by,
+                versions.c.action,
+                versions.c.changed,
+            )  # fmt: skip
+            .outerjoin(versions, sa.and_(versions.c.id == model.id, versions.c.revision == model.revision))
             .order_by(model.updated_at.desc(), model.id.desc())
             .limit(RECENT)
             .subquery()

@@ -7,8 +7,10 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 
 from ..catalog import get_catalog
+from ..models.versioning import NOTE_MAX
 
 AJAX_LIMIT = 20
 """Most suggestions one ajax lookup returns, whatever the request asks for."""
@@ -123,3 +125,12 @@ def with_catalog_hints(form):
     for field, text in hints.items():
         form[field].description = Markup('<span data-hint="{}">{}</span>').format(field, text)
     return form
+
+
+class ChangeNoteField(NotWritten, StringField):
+    """Why a change is made: the note of the revision the save writes."""
+
+    @classmethod
+    def optional(cls):
+        return cls("Change note", validators=[Optional(), Length(max=NOTE_MAX)],
+                   description="Optional: why, for the record's history.")  # fmt: skip

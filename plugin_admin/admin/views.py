@@ -32,12 +32,13 @@ from .. import request_preview, validation
 from ..auth import has_role
 from ..catalog import get_catalog
 from ..extensions import db
-from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User, versioning
 from ..security import csp_nonce
 from ..validation import ValidationError
 from . import lists
 from .forms import (
     AdminForm,
+    ChangeNoteField,
     CommaListField,
     HashedAjaxLoader,
     JSONListField,
@@ -47,6 +48,7 @@ from .forms import (
     choices,
     with_catalog_hints,
 )
+from .history import AuditView, HistoryViews
 from .manifests import ManifestExports, ManifestImportView
 from .roles import RoleGate
 
@@ -61,8 +63,8 @@ def shown(value) -> str:
     return str(value) if isinstance(value, TimestampedModel) else validation.show(value)
 
 
-class SecureModelView(RoleGate, ModelView):
-    """The base of every model view: hashed ids, roles, clean saves, optimistic locking."""
+class SecureModelView(RoleGate, HistoryViews, ModelView):
+    """The base of every model view: hashed ids, roles, clean saves, optimistic locking, history."""
 
     form_base_class = AdminForm
     write_role = "editor"
@@ -77,13 +79,21 @@ class SecureModelView(RoleGate, ModelView):
     named_filter_urls = True
     column_default_sort = ("updated_at", True)
     column_display_pk = False
-    form_excluded_columns: tuple[str, ...] = ("created_at", "updated_at", "row_version")
+    form_excluded_columns: tuple[str, ...] = (
+        "created_at",
+        "updated_at",
+        "row_version",
+        "revision",
+        "changed_by",
+        "versions",
+    )
     form_overrides: dict | None = None
     form_args: dict | None = None
-    column_details_exclude_list = ("row_version",)
+    column_details_exclude_list = ("row_version", "versions")
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     details_template = "admin/record_details.html"
+    edit_template = "admin/record_edit.html"
     list_template = "admin/model/large_list.html"
     form_selects: dict[str, list[SelectChoice]] = {}
     """Fields chosen from a fixed list: plain selects (Flask-Admin's Select2Field trips WTForms 3.3 deprecations)."""
@@ -113,7 +123,7 @@ class SecureModelView(RoleGate, ModelView):
             return self.action_role(request.form.get("action", ""))
         if name == "delete_view":
             return self.delete_role
-        if name in ("create_view", "edit_view", "ajax_update", "ajax_lookup"):
+        if name in ("create_view", "edit_view", "ajax_update", "ajax_lookup", "restore_view"):
             return self.write_role
         return self.read_role
 
@@ -196,8 +206,18 @@ class SecureModelView(RoleGate, ModelView):
     def build_new_instance(self):
         return self.model()  # the model's __init__ applies column defaults before validation
 
+    def get_create_form(self):
+        class CreateForm(super().get_create_form()):
+            change_note = ChangeNoteField.optional()
+
+        return CreateForm
+
     def get_edit_form(self):
-        return type("EditForm", (super().get_edit_form(),), {"opened_version": OpenedVersionField()})
+        class EditForm(super().get_edit_form()):
+            opened_version = OpenedVersionField()
+            change_note = ChangeNoteField.optional()
+
+        return EditForm
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -218,6 +238,7 @@ class SecureModelView(RoleGate, ModelView):
     def save(self, form, model, is_created: bool) -> bool:
         session = db.session
         try:
+            versioning.set_context(session, note=form.change_note.data or "")
             form.populate_obj(model)
             self._on_model_change(form, model, is_created)
             session.add(model)
@@ -267,7 +288,7 @@ class SecureModelView(RoleGate, ModelView):
 
     def refuse_stale(self, form, current) -> None:
         """Someone saved since this form was opened: say what differs and write nothing."""
-        skip = {"csrf_token", "opened_version"}
+        skip = {"csrf_token", "opened_version", "change_note"}
         lines = [
             f"{field.label.text}: {shown(field.data)} → {shown(getattr(current, field.name))}"
             for field in form
@@ -275,10 +296,13 @@ class SecureModelView(RoleGate, ModelView):
         ]
         flash(
             Markup(
-                "Someone else saved this record after you opened it, so your save was refused "
-                "and nothing was written. Differences (yours → saved now): {}. "
+                "Someone else saved this record after you opened it ({}, at {}: revision {}), so your save was "
+                "refused and nothing was written. Differences (yours → saved now): {}. "
                 '<a href="{}">Reload the current version</a> and apply your change again.'
             ).format(
+                current.changed_by or "unknown",
+                utc_text(current.updated_at),
+                current.revision,
                 "; ".join(lines) or "none in the fields of this form",
                 self.get_url(".edit_view", id=current.hashed_id),
             ),
@@ -307,6 +331,7 @@ def _plugin_link(view, context, model, name):
     return SecureModelView.details_link(model.plugin)
 
 
+REVISION_LABELS = {"changed_by": "Last changed by", "revision": "Revision"}
 PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin name…", "minimum_input_length": 1}}
 
 
@@ -315,7 +340,7 @@ class PluginMetaView(ManifestExports, SecureModelView):
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-download", ".manifest_view", title="Export manifest (YAML)")
     ]
-    column_list = ("name", "plugin_class", "version", "author", "updated_at")
+    column_list = ("name", "plugin_class", "version", "author", "updated_at", "changed_by")
     column_searchable_list = ("name", "description", "author")
     column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
     column_sortable_list = ("name", "plugin_class", "version", "author", "updated_at")
@@ -332,8 +357,11 @@ class PluginMetaView(ManifestExports, SecureModelView):
         "plugin_data_plugin",
         "created_at",
         "updated_at",
+        "revision",
+        "changed_by",
     )
     column_labels = {
+        **REVISION_LABELS,
         "plugin_selector_plugin": "Selector",
         "plugin_prompt_plugin": "Prompt",
         "plugin_data_plugin": "Data",
@@ -360,7 +388,7 @@ class PluginPartView(SecureModelView):
     column_formatters = {"plugin": _plugin_link}
     column_formatters_detail = {"plugin": _plugin_link}
     column_filters = ("plugin.name",)
-    column_labels = {"plugin.name": "Plugin"}
+    column_labels = {"plugin.name": "Plugin", **REVISION_LABELS}
 
 
 class PluginSelectorView(PluginPartView):
@@ -375,7 +403,7 @@ class PluginSelectorView(PluginPartView):
 
 
 class PluginPromptView(PluginPartView):
-    column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at")
+    column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at", "changed_by")
     column_sortable_list = (
         ("plugin", "plugin.name"),
         "provider",
@@ -489,7 +517,8 @@ class UserView(SecureModelView):
 
     read_role = write_role = delete_role = "admin"
     column_list = ("username", "role", "active", "updated_at")
-    column_details_list = ("username", "role", "active", "created_at", "updated_at")
+    column_details_list = ("username", "role", "active", "created_at", "updated_at", "revision", "changed_by")
+    column_labels = REVISION_LABELS
     column_searchable_list = ("username",)
     column_filters = ("role", "active", *updated_filters(User))
     form_columns = ("username", "role", "active", "password")
@@ -525,4 +554,5 @@ def init_admin(app) -> Admin:
     admin.add_view(PluginDataView(PluginData, session, name="Plugin data", endpoint="plugindata"))
     admin.add_view(UserView(User, session, name="Users", endpoint="user"))
     admin.add_view(ManifestImportView(name="Import manifest", endpoint="manifests"))
+    admin.add_view(AuditView(name="Audit", endpoint="audit", url="/admin/audit"))
     return admin

@@ -87,7 +87,7 @@ def record_of(plugin: PluginMeta, model: type[TimestampedModel]) -> TimestampedM
 
 
 OMITTED_WHEN_NULL = {("metadata", "author")}
-IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version")
+IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version", "revision", "changed_by")
 """Columns a manifest never sets: an update keeps them, so hashed ids and locators stay."""
 ABSENT = object()
 

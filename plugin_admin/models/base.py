@@ -15,6 +15,7 @@ from ..extensions import Base, db
 from ..validation import Errors, ValidationError
 from .columns import BigId, UTCDateTime, utcnow
 from .smarter import SmarterCompat
+from .versioning import ACTOR_MAX, NOT_VERSIONED
 
 
 class ObjectDoesNotExist(LookupError):
@@ -46,6 +47,9 @@ class TimestampedModel(SmarterCompat, CachedReads, Model):
     json_exclude: tuple[str, ...] = ()
     """Columns ``to_json`` leaves out (secrets)."""
 
+    __versioned__ = {"exclude": NOT_VERSIONED}
+    """Every model keeps revisions (``versioning``); bookkeeping columns stay out of them."""
+
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -54,6 +58,12 @@ class TimestampedModel(SmarterCompat, CachedReads, Model):
 
     row_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     """Bumped by every UPDATE and checked in its WHERE clause: no lost updates."""
+
+    revision: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default=sa.text("1"))
+    """The number of the record's latest revision (1, 2, … one per transaction that changed it)."""
+
+    changed_by: Mapped[str | None] = mapped_column(sa.String(ACTOR_MAX), nullable=True)
+    """Who wrote the latest revision, kept on the row so lists show it without reading revisions."""
 
     extra_table_args: tuple = ()
     """Indexes and constraints a model adds to the shared table options."""
@@ -217,7 +227,8 @@ class TimestampedModel(SmarterCompat, CachedReads, Model):
 
 @cache
 def _models_by_prefix() -> dict:
-    return {m.class_.locator_prefix(): m.class_ for m in Model.registry.mappers}
+    models = (m.class_ for m in Model.registry.mappers if issubclass(m.class_, TimestampedModel))  # not versions
+    return {model.locator_prefix(): model for model in models}
 
 
 def unique_errors(session, model, rows: list[dict]) -> dict[int, Errors]:

@@ -21,6 +21,7 @@ from .. import caching
 from ..validation import ValidationError
 from .base import Model, TimestampedModel, unique_errors
 from .columns import utcnow
+from .versioning import current_actor, stamp
 
 VALIDATED = {"validated": True}
 """The execution option of a bulk INSERT or UPDATE whose rows went through ``prepare_rows``."""
@@ -37,9 +38,12 @@ def prepare_rows(session, model, rows: list[dict], now: datetime | None = None) 
     ``prepare_writes``) and bulk loaders (the seed) their plain rows.
     """
     now = now or utcnow()
+    actor = current_actor(session)
     for row in rows:
         row["created_at"] = row["created_at"] or now
         row["updated_at"] = now
+        row["revision"] = row.get("revision") or 1
+        row["changed_by"] = actor
         model.clean_values(row)
     conflicts = unique_errors(session, model, rows)
     for index, row in enumerate(rows):
@@ -76,6 +80,7 @@ def _clean_and_validate(session, flush_context, instances):
         and (obj in new or session.is_modified(obj, include_collections=False))
     ]
     prepare_writes(session, changed)
+    stamp(session, changed, [obj for obj in deleted if isinstance(obj, TimestampedModel)])
 
 
 @cache

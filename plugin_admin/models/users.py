@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import validation
 from ..validation import Errors, ValidationError
 from .base import TimestampedModel
+from .versioning import NOT_VERSIONED
 
 
 class User(UserMixin, TimestampedModel):
@@ -17,6 +18,8 @@ class User(UserMixin, TimestampedModel):
 
     __tablename__ = "user_account"
     json_exclude = ("password_hash",)
+    __versioned__ = {"exclude": [*NOT_VERSIONED, "password_hash", "updated_at"]}
+    """Revisions of the name, role and active state; never of the password hash."""
 
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
