@@ -11,7 +11,7 @@ import io
 from datetime import UTC, datetime
 
 from flask import Response, abort, flash, redirect, request
-from flask_admin import BaseView, expose
+from flask_admin import expose
 
 from .. import hashing, revisions
 from ..auth import check_role, has_role
@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import versioning
 from ..serialization import json_ready
 from ..validation import ValidationError
+from .roles import RoleGate
 
 MAX_PAGE = 100_000
 CSV_ROWS = 10_000
@@ -128,14 +129,8 @@ def _parse_time(name: str):
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-class AuditView(BaseView):
+class AuditView(RoleGate):
     """``/admin/audit/``: every revision of every model, newest first, filtered, in pages and as CSV."""
-
-    def is_accessible(self):
-        return has_role("viewer")
-
-    def inaccessible_callback(self, name, **kwargs):
-        abort(403)
 
     def readable_models(self) -> dict:
         """Models whose revisions the current user may read (user accounts: admins only)."""
