@@ -44,12 +44,15 @@ def model_view(model):
 def resolve_revision(locator: str, n: int):
     """Revision ``n`` of the record ``locator`` names (deleted or not), if the user may read it; else 404."""
     parsed = hashing.parse_locator(locator)
-    model = revisions.model_named(parsed[0]) if parsed else None
+    if parsed is None:
+        abort(404)
+    prefix, pk = parsed
+    model = revisions.model_named(prefix)
     if model is None:
         abort(404)
     view = model_view(model)
     check_role(view.read_role)
-    return view, revisions.get(model, parsed[1], n) or abort(404)
+    return view, revisions.get(model, pk, n) or abort(404)
 
 
 @bp.get("/l/<locator>")

@@ -13,6 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy_continuum import Operation, version_class
@@ -87,8 +88,9 @@ class Revision:
 
     def record(self):
         """A detached, unsaved record holding this revision's values (for ``to_json`` and display)."""
-        record = sa.inspect(self.model).class_manager.new_instance()
-        for column in self.model.__table__.columns:
+        mapper: sa.orm.Mapper = sa.inspect(self.model)
+        record = mapper.class_manager.new_instance()
+        for column in mapper.columns:
             record.__dict__[column.key] = self.values.get(column.key)
         record.__dict__["id"] = self.record_id
         record.__dict__["changed_by"] = self.actor
@@ -133,7 +135,7 @@ def history(model, record_id: int, page: int = 0, per_page: int = PAGE_SIZE) -> 
     query = _select(model).where(table.c.id == record_id).order_by(table.c.revision.desc())
     rows = db.session.execute(query.limit(per_page).offset(page * per_page)).mappings()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.id == record_id))
-    return [_revision(model, r) for r in rows], total
+    return [_revision(model, r) for r in rows], total or 0
 
 
 def get(model, record_id: int, n: int) -> Revision | None:
@@ -238,7 +240,7 @@ def compare(a: Revision, b: Revision) -> list[FieldDiff]:
     for key in shown_keys(a.model):
         before, after = before_values[key], after_values[key]
         diff = FieldDiff(key, before, after)
-        text = isinstance(a.model.__table__.c[key].type, sa.Text)  # system role, descriptions, SQL
+        text = isinstance(sa.inspect(a.model).columns[key].type, sa.Text)  # system role, descriptions, SQL
         if diff.changed and (text or _is_long(before) or _is_long(after)):
             diff.lines = line_diff(before or "", after or "")
         diffs.append(diff)
@@ -269,7 +271,7 @@ def _assign(record, revision: Revision) -> None:
             setattr(record, key, value)
 
 
-def restore(model, record_id: int, n: int, row_version=None) -> object:
+def restore(model, record_id: int, n: int, row_version=None) -> Any:
     """Write revision ``n``'s values as a new revision (action ``restore``) and commit.
 
     A live record must still be at ``row_version`` (what the person saw). A deleted record
@@ -284,6 +286,7 @@ def restore(model, record_id: int, n: int, row_version=None) -> object:
     record = session.get(model, record_id)
     if record is None:
         last = latest(model, record_id)
+        assert last is not None  # a record with revision n has a latest one
         record = _undelete(session, model, revision, last)
         if model is PluginMeta and last.action == "delete":
             for part in PARTS:
@@ -386,8 +389,10 @@ def audit(
     )
     revisions = [_revision(MODELS[r["position"]], r) for r in rows[:limit]]
     more = len(rows) > limit
-    last = rows[limit - 1] if more else None
-    return revisions, ((last["transaction_id"], last["position"], last["id"]) if more else None)
+    if not more:
+        return revisions, None
+    last = rows[limit - 1]
+    return revisions, (last["transaction_id"], last["position"], last["id"])
 
 
 def _after(table, position: int, cursor: Cursor):
@@ -402,7 +407,7 @@ def _after(table, position: int, cursor: Cursor):
 
 def latest_numbers(found: list[Revision]) -> dict[tuple[type, int], int]:
     """The latest revision number of each record of ``found``, one query per model."""
-    numbers = {}
+    numbers: dict[tuple[type, int], int] = {}
     by_model: dict = {}
     for revision in found:
         by_model.setdefault(revision.model, set()).add(revision.record_id)
@@ -421,7 +426,7 @@ def actors() -> list[str]:
 
 def existing_ids(revisions: list[Revision]) -> set[tuple[type, int]]:
     """Which of the revisions' records still exist: one query per model on the page."""
-    found = set()
+    found: set[tuple[type, int]] = set()
     by_model: dict = {}
     for revision in revisions:
         by_model.setdefault(revision.model, set()).add(revision.record_id)
@@ -472,7 +477,7 @@ def prune(older_than_days: int) -> int:
         newer = sa.alias(table)
         keep_latest = sa.exists().where(newer.c.id == table.c.id, newer.c.revision > table.c.revision)
         result = session.execute(sa.delete(table).where(table.c.transaction_id.in_(old), keep_latest))
-        removed += result.rowcount
+        removed += result.rowcount  # type: ignore[attr-defined]  # a DELETE's CursorResult
     used = [sa.select(version_table(m).c.transaction_id).where(version_table(m).c.transaction_id == tx.c.id)
             for m in MODELS]  # fmt: skip
     session.execute(sa.delete(tx).where(tx.c.issued_at < cutoff, *[~sa.exists(u) for u in used]))

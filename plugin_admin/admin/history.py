@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
+from flask_admin.contrib.sqla import ModelView
 
 from .. import hashing, revisions
 from ..auth import check_role, has_role
@@ -36,7 +37,7 @@ def _int_arg(name: str, default: int | None = None, top: int = 2**31 - 1) -> int
     return int(raw)
 
 
-class HistoryViews:
+class HistoryViews(ModelView):
     """History, comparison, read-only revision and restore for a ``SecureModelView``."""
 
     def field_labels(self) -> dict:
@@ -53,11 +54,18 @@ class HistoryViews:
     def history_view(self):
         pk = self.record_id()
         record = db.session.get(self.model, pk)
-        page = _int_arg("page", 0, MAX_PAGE)
+        page = _int_arg("page", 0, MAX_PAGE) or 0
         rows, total = revisions.history(self.model, pk, page)
         if not total:
             abort(404)
-        context = {"mode": "list", "revision": None, "previous": None, "a": None, "b": None, "diffs": None}
+        context: dict[str, object] = {
+            "mode": "list",
+            "revision": None,
+            "previous": None,
+            "a": None,
+            "b": None,
+            "diffs": None,
+        }
         a, b, shown = _int_arg("a"), _int_arg("b"), _int_arg("rev")
         if shown is not None:
             revision = revisions.get(self.model, pk, shown) or abort(404)
@@ -68,7 +76,7 @@ class HistoryViews:
             if older.n > newer.n:
                 older, newer = newer, older
             context.update(mode="compare", a=older, b=newer, diffs=revisions.compare(older, newer))
-        last = rows[0] if page == 0 else revisions.latest(self.model, pk)
+        last = rows[0] if page == 0 else revisions.latest(self.model, pk) or rows[0]
         return self.render(
             "admin/history.html",
             record=record,
@@ -159,7 +167,8 @@ class AuditView(RoleGate):
         parts = raw.split("-")
         if len(parts) != 3 or not all(p.isdigit() and len(p) < 19 for p in parts):
             abort(400, description="after must be a page cursor from this page's Older link")
-        return tuple(int(p) for p in parts)
+        after, position, pk = (int(p) for p in parts)
+        return after, position, pk
 
     def filter_args(self) -> dict:
         return {k: v for k, v in request.args.items() if k in ("actor", "model", "action", "since", "until", "q") and v}

@@ -22,7 +22,7 @@ import weakref
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy_continuum import Operation, make_versioned, versioning_manager
 from sqlalchemy_continuum.plugins import Plugin
 from sqlalchemy_continuum.utils import is_modified, versioned_column_properties
@@ -38,7 +38,7 @@ NOT_VERSIONED = ["row_version", "changed_by"]
 _ACTOR, _NOTE, _BUMPED, _RESTORING = (f"plugin_admin.revision_{k}" for k in ("actor", "note", "bumped", "restoring"))
 
 
-def set_context(session: Session, actor: str | None = None, note: str | None = None) -> None:
+def set_context(session: Session | scoped_session, actor: str | None = None, note: str | None = None) -> None:
     """Who writes the next revisions of ``session`` and why (``note=""`` clears the note).
 
     Kept in ``session.info`` for the session's life: one request, or one command.
@@ -73,7 +73,7 @@ def current_note(session: Session) -> str | None:
     return session.info.get(_NOTE)
 
 
-def mark_restoring(session: Session, record) -> None:
+def mark_restoring(session: Session | scoped_session, record) -> None:
     """Record the next revision of ``record`` as a restore."""
     session.info.setdefault(_RESTORING, weakref.WeakSet()).add(record)
 
@@ -148,7 +148,7 @@ class RevisionPlugin(Plugin):
         return {"actor": current_actor(session), "note": current_note(session), "remote_addr": address}
 
     def after_create_version_object(self, uow, parent_obj, version_obj):
-        session = sa.orm.object_session(parent_obj)
+        session = uow.session  # the flushing session, which holds the restoring records
         kind, action = version_obj.operation_type, version_obj.action  # set when flushed before in this transaction
         if parent_obj in session.info.get(_RESTORING, ()):
             version_obj.action = "restore"
