@@ -148,7 +148,8 @@ class RevisionPlugin(Plugin):
         return {"actor": current_actor(session), "note": current_note(session), "remote_addr": address}
 
     def after_create_version_object(self, uow, parent_obj, version_obj):
-        session = uow.session  # the flushing session, which holds the restoring records
+        session = sa.orm.object_session(parent_obj)
+        assert session is not None  # Continuum versions only records being flushed
         kind, action = version_obj.operation_type, version_obj.action  # set when flushed before in this transaction
         if parent_obj in session.info.get(_RESTORING, ()):
             version_obj.action = "restore"
