@@ -11,6 +11,9 @@ import re
 HASH_FLOOR = 1000000
 HASH_PREFIX = "r"
 HASH_SUFFIX = "x"
+MAX_PK = 2**63 - 1
+"""The largest primary key a BIGINT holds: a hashed id past it names no record, and must not
+reach the database (PostgreSQL refuses the parameter, SQLite overflows)."""
 
 _HASH_RE = re.compile(rf"{HASH_PREFIX}[A-Za-z0-9_-]+{HASH_SUFFIX}")
 _BODY_LENGTHS = tuple(sorted({-(-digits * 4 // 3) for digits in range(7, 20)}))
@@ -43,7 +46,7 @@ def id_from_hashed_id(value) -> int | None:
     if not decoded.isdigit() or not decoded.isascii():
         return None
     pk = int(decoded) - HASH_FLOOR
-    if pk < 1 or hashed_id(pk) != value:
+    if not 1 <= pk <= MAX_PK or hashed_id(pk) != value:
         # The round trip rejects aliases (leading zeros, non-canonical padding bits),
         # so each record has exactly one hashed id.
         return None

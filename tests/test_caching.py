@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from plugin_admin import caching
 from plugin_admin.config import cache_settings
-from plugin_admin.extensions import cache, db
+from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, PluginPrompt
 
 from .conftest import empty_tables
@@ -84,9 +84,9 @@ def test_invalidation_happens_after_commit_not_before(app):
     PluginPrompt.get_cached_prompt_by_plugin(record)
     record.plugin_prompt_plugin.temperature = 1.0
     db.session.flush()
-    assert cache.get(key) is not None  # flushed, not committed: other readers still see the old state
+    assert caching.read(key) is not None  # flushed, not committed: other readers still see the old state
     db.session.commit()
-    assert cache.get(key) is None
+    assert caching.read(key) is None
 
 
 def test_rolled_back_change_is_never_cached(app):

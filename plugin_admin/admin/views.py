@@ -18,6 +18,7 @@ from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGrea
 from flask_admin.model import typefmt
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import inspect, or_
 from sqlalchemy.orm import joinedload
@@ -31,6 +32,7 @@ from ..catalog import get_catalog
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
 from ..security import csp_nonce
+from ..serialization import csv_cell
 from ..validation import ValidationError
 from . import lists, urls
 from .forms import (
@@ -38,6 +40,7 @@ from .forms import (
     CommaListField,
     HashedAjaxLoader,
     JSONListField,
+    ModelConverter,
     NewPasswordField,
     OpenedVersionField,
     catalog_payload,
@@ -61,6 +64,7 @@ class SecureModelView(ModelView):
     """The base of every model view: hashed ids, roles, clean saves, optimistic locking."""
 
     form_base_class = AdminForm
+    model_form_converter = ModelConverter
     read_role = "viewer"
     write_role = "editor"
     delete_role = "admin"
@@ -165,6 +169,10 @@ class SecureModelView(ModelView):
         remote = getattr(self.model, name).property.mapper.class_
         return HashedAjaxLoader(name, self.session, remote, **options)
 
+    def get_export_value(self, model, name):
+        """Every exported cell goes through ``csv_cell``: plain text, formulas neutralised."""
+        return csv_cell(super().get_export_value(model, name))
+
     def get_export_columns(self):
         return [*super().get_export_columns(), ("record_locator", "Locator")]
 
@@ -189,7 +197,7 @@ class SecureModelView(ModelView):
     def apply_search(self, query, joins, search):
         """Flask-Admin's search (every word in some searchable column; ``^`` prefix, ``=`` exact),
         matched by ``lists.matches`` instead of its ``lower(CAST(…)) LIKE lower(…)``."""
-        for term in search.split():
+        for term in lists.checked_search(search).split():
             pattern, clauses = tools.parse_like_term(term), []
             for field, path in self._search_fields:
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
@@ -471,6 +479,11 @@ class UserView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         if form.password.data or is_created:
             model.set_password(form.password.data)
+
+    def after_model_change(self, form, model, is_created):
+        """An admin who changed their own password or role stays logged in here (other sessions end)."""
+        if model.id == current_user.id:
+            login_user(model)
 
 
 def init_admin(app) -> Admin:
