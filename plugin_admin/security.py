@@ -12,6 +12,8 @@ from flask import abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .extensions import login_manager
+
 log = logging.getLogger(__name__)
 
 ERROR_TEXT = {
@@ -105,6 +107,7 @@ def handle_database_error(error: sa.exc.SQLAlchemyError):
     if isinstance(error, sa.exc.DBAPIError) and not database_unreachable(error):
         return handle_unexpected(error)
     log.error("database unreachable on %s %s: %s", request.method, request.path, error)
+    g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is logged in
     return error_page(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 

@@ -23,6 +23,18 @@ AJAX_MAX_OFFSET = 10_000
 class AdminForm(FlaskForm):
     """Flask-WTF forms: their ``csrf_token`` is the one CSRFProtect checks on every POST."""
 
+    def __init__(self, *args, obj=None, **kwargs):
+        self._obj = obj  # Flask-Admin's Unique validator tells the edited record from another one by it
+        super().__init__(*args, obj=obj, **kwargs)
+
+    def validate(self, extra_validators=None):
+        """Text with a NUL character is refused first: validators that query (Flask-Admin's Unique)
+        would send it to PostgreSQL, which cannot even compare it."""
+        with_nul = [field for field in self if isinstance(field.data, str) and "\x00" in field.data]
+        for field in with_nul:
+            field.errors = ["may not contain a NUL character (\\x00)"]
+        return not with_nul and super().validate(extra_validators)
+
 
 class NotWritten:
     """A form field the view reads itself; ``populate_obj`` leaves the record alone."""
