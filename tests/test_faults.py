@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, User
 from tests import factories
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
@@ -102,7 +102,7 @@ def logged_in(app, role="editor"):
     return client
 
 
-def test_a_frozen_redis_costs_one_short_timeout_then_is_skipped(app, users, on_redis, redis_server):
+def test_a_frozen_redis_costs_one_short_timeout_then_is_skipped(app_context, users, on_redis, redis_server):
     factories.plugin("weather")
     client = logged_in(on_redis())
     assert client.get("/admin/pluginmeta/").status_code == 200  # warm
@@ -120,7 +120,7 @@ def test_a_frozen_redis_costs_one_short_timeout_then_is_skipped(app, users, on_r
     assert "weather" in first.get_data(as_text=True)
 
 
-def test_a_frozen_redis_does_not_block_logins(app, users, on_redis, redis_server):
+def test_a_frozen_redis_does_not_block_logins(app_context, users, on_redis, redis_server):
     client = on_redis().test_client()
     redis_server.freeze()
     try:
@@ -130,7 +130,7 @@ def test_a_frozen_redis_does_not_block_logins(app, users, on_redis, redis_server
     assert response.status_code == 302 and cost < 2 * FROZEN_BUDGET
 
 
-def test_after_the_breaker_pause_the_cache_is_used_again(app, users, on_redis, redis_server):
+def test_after_the_breaker_pause_the_cache_is_used_again(app_context, users, on_redis, redis_server):
     factories.plugin("weather")
     client = logged_in(on_redis(CACHE_BREAKER_SECONDS=0.5))
     redis_server.kill()
@@ -141,7 +141,7 @@ def test_after_the_breaker_pause_the_cache_is_used_again(app, users, on_redis, r
     assert redis.Redis.from_url(redis_server.url).dbsize() > 0  # written again
 
 
-def test_no_stale_read_after_redis_returns_with_what_it_kept(app, users, on_redis, redis_server):
+def test_no_stale_read_after_redis_returns_with_what_it_kept(app_context, users, on_redis, redis_server):
     """A change committed while Redis is dead cannot be invalidated there; Redis comes back with the
     old entry on disk. Another process, which never saw the outage, must not show it."""
     record = factories.plugin("weather", author="before")
@@ -158,7 +158,7 @@ def test_no_stale_read_after_redis_returns_with_what_it_kept(app, users, on_redi
     assert reading.get(f"/l/{locator}.json").json["author"] == "after"
 
 
-def test_a_user_deactivated_during_the_outage_stays_logged_out(app, users, on_redis, redis_server):
+def test_a_user_deactivated_during_the_outage_stays_logged_out(app_context, users, on_redis, redis_server):
     first, second = on_redis(), on_redis()
     client = logged_in(second)
     assert client.get("/admin/").status_code == 200
@@ -172,7 +172,7 @@ def test_a_user_deactivated_during_the_outage_stays_logged_out(app, users, on_re
     assert client.get("/admin/").status_code == 302
 
 
-def test_readiness_reports_the_cache_and_the_pages_stay_up(app, users, on_redis, redis_server):
+def test_readiness_reports_the_cache_and_the_pages_stay_up(app_context, users, on_redis, redis_server):
     made = on_redis()
     client = logged_in(made)
     redis_server.kill()
@@ -222,7 +222,7 @@ def test_a_postgresql_that_stops_answers_503_and_then_comes_back(make_app, postg
     from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
 
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     made = make_app(SQLALCHEMY_DATABASE_URI=postgres_server.url)
     with made.app_context():

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from plugin_admin import hashing
 from tests import factories
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 EXAMPLES = 60
 FUZZ = settings(
@@ -51,7 +51,7 @@ def test_decoding_never_raises_and_stays_in_the_bigint_range(value):
 
 
 @pytest.fixture
-def admin_client(client, auth):
+def admin_client(client, auth, app_context):
     factories.plugin("weather")
     auth.login("admin")
     return client

@@ -18,7 +18,7 @@ from plugin_admin.models import PluginData, PluginMeta, User
 from plugin_admin.serialization import MAX_DEPTH, csv_cell
 from plugin_admin.validation import ValidationError
 from tests import factories
-from tests.conftest import PASSWORD, AuthActions, csrf_token
+from tests.helpers import PASSWORD, AuthActions, csrf_token
 
 PAST_64_BITS = "rOTk5OTk5OTk5OTk5OTk5OTk5OQx"
 """A well-formed hashed id of 99999999999999999999 - HASH_FLOOR: past any BIGINT."""
@@ -28,7 +28,7 @@ NUL = "plugin\x00name"
 
 
 @pytest.fixture
-def record(app):
+def record(app_context):
     return factories.plugin("weather")
 
 
@@ -105,7 +105,7 @@ def test_one_depth_limit_for_json_and_yaml_text():
         serialization.data_to_dict('{"a": ' + DEEP_JSON + "}")
 
 
-def test_the_write_gate_refuses_json_nested_too_deeply(app):
+def test_the_write_gate_refuses_json_nested_too_deeply(app_context):
     deep = []
     for _ in range(5_000):
         deep = [deep]
@@ -177,7 +177,7 @@ def test_a_nul_in_the_address_is_a_400_that_says_why(client, auth, record, url):
     assert response.status_code == 400 and "NUL character" in body(response)
 
 
-def test_a_nul_in_the_user_form_is_a_field_error(client, auth):
+def test_a_nul_in_the_user_form_is_a_field_error(client, auth, app_context):
     auth.login("admin")
     token = csrf_token(client, "/admin/user/new/")
     response = client.post(
@@ -213,7 +213,7 @@ def exported(client, view) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body(response))))
 
 
-def test_csv_exports_hold_plain_text_without_formulas(client, auth, app):
+def test_csv_exports_hold_plain_text_without_formulas(client, auth, app_context):
     stored = FORMULAS[:4]  # the clean step strips the leading tab and CR of the others
     for number, formula in enumerate(stored):
         factories.plugin(f"p{number}", author=formula)
@@ -257,7 +257,7 @@ def test_a_cookie_from_before_logout_is_logged_out(client, auth):
     ],
     ids=["password", "role", "deactivation"],
 )
-def test_a_cookie_from_before_a_change_of_the_user_is_logged_out(client, auth, change):
+def test_a_cookie_from_before_a_change_of_the_user_is_logged_out(client, auth, app_context, change):
     auth.login("editor")
     cookie = saved_cookie(client)
     user = db.session.scalar(sa.select(User).filter_by(username="editor"))
@@ -266,11 +266,11 @@ def test_a_cookie_from_before_a_change_of_the_user_is_logged_out(client, auth, c
     assert replay(client, cookie) == 302
 
 
-def test_an_unrelated_save_keeps_sessions_and_an_admin_editing_themself_stays_in(client, auth, users):
+def test_an_unrelated_save_keeps_sessions_and_an_admin_editing_themself_stays_in(client, auth, users, app_context):
     auth.login("viewer")
     viewer_cookie = saved_cookie(client)
-    users["viewer"].username = "viewer"  # unchanged
-    users["editor"].role = "admin"
+    db.session.get(User, users["viewer"].id).username = "viewer"  # unchanged
+    db.session.get(User, users["editor"].id).role = "admin"  # another user
     db.session.commit()
     assert replay(client, viewer_cookie) == 200
     client.delete_cookie("session")
@@ -286,7 +286,7 @@ def test_an_unrelated_save_keeps_sessions_and_an_admin_editing_themself_stays_in
     assert client.get("/admin/").status_code == 200
 
 
-def test_the_session_check_reads_the_database_not_the_cache(client, auth, users):
+def test_the_session_check_reads_the_database_not_the_cache(client, auth, users, app_context):
     auth.login("editor")
     User.get_cached_object(pk=users["editor"].id)  # a cached copy that says active
     db.session.execute(sa.update(User).where(User.username == "editor").values(active=False))  # past every hook
