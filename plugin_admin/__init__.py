@@ -5,8 +5,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from . import sql_statements
-from .config import Config
+from . import caching, sql_statements
+from .config import Config, derived_settings
 from .extensions import cache, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +22,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    app.config.update(derived_settings(app.config))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     cache.init_app(app)
+    caching.init_app(app)
     csrf.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)

@@ -7,14 +7,21 @@ delete them only once the transaction has committed: a reader in any process tha
 shares the cache then sees the committed state on its next read. A key holds a
 token and the value lives under the token (``stamped_key``), so a value loaded just
 before a commit and stored just after it is never read.
+
+The cache is an accelerator, never a source of truth (SPEC §8). A failing cache trips a
+breaker (``Breaker``): it is skipped for ``CACHE_BREAKER_SECONDS`` instead of being waited
+on by every call. Every key carries the cache *epoch*, a number kept in the database and
+read once per request: an invalidation that could not be delivered moves it on, so whatever
+the cache kept through an outage is never read again.
 """
 
 import logging
+import time
 import uuid
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from flask_caching.backends import FileSystemCache
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, class_mapper, make_transient_to_detached, scoped_session
@@ -22,6 +29,18 @@ from sqlalchemy.orm import Mapped, Session, class_mapper, make_transient_to_deta
 from .extensions import cache, db
 
 log = logging.getLogger(__name__)
+
+BREAKER = "plugin_admin.cache_breaker"
+"""``app.extensions`` slot of each app's ``Breaker``."""
+
+epoch_table = sa.Table(
+    "cache_epoch",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+EPOCH = sa.select(sa.func.coalesce(sa.func.max(epoch_table.c.value), 0))
+"""The current cache epoch (0 before the first lost invalidation)."""
 
 _PENDING = "plugin_admin.cache_keys"
 """``session.info`` slot holding the keys a transaction will invalidate on commit."""
@@ -55,37 +74,93 @@ def timeout() -> int:
     return current_app.config["CACHE_EXPIRATION"]
 
 
+class Breaker:
+    """After a cache failure, skip the cache for ``pause`` seconds (then try it again): a dead or
+    frozen cache costs one client timeout per pause, not one per call."""
+
+    def __init__(self, pause: float):
+        self.pause = pause
+        self.open_until = 0.0
+
+    def closed(self) -> bool:
+        return time.monotonic() >= self.open_until
+
+    def trip(self) -> None:
+        self.open_until = time.monotonic() + self.pause
+
+
+def init_app(app) -> None:
+    app.extensions[BREAKER] = Breaker(app.config["CACHE_BREAKER_SECONDS"])
+
+
+def remember_epoch(value: int) -> None:
+    """The epoch as a query of this request read it (the login check reads it with the user)."""
+    g.cache_epoch = value
+
+
+def epoch() -> int:
+    """The cache epoch, read from the database once per request."""
+    if "cache_epoch" not in g:
+        with db.engine.connect() as connection:  # not the session: this may run after its commit
+            remember_epoch(connection.scalar(EPOCH) or 0)
+    return g.cache_epoch
+
+
+def advance_epoch() -> None:
+    """Record that an invalidation was lost: from now on every process reads and writes afresh."""
+    try:
+        with db.engine.begin() as connection:
+            moved = connection.execute(epoch_table.update().values(value=epoch_table.c.value + 1))
+            if not moved.rowcount:
+                connection.execute(epoch_table.insert().values(id=1, value=1))
+    except Exception:  # the database is away too: nothing was committed, so nothing went stale
+        log.error("could not advance the cache epoch", exc_info=True)
+    g.pop("cache_epoch", None)
+
+
+def scoped(key: str) -> str:
+    return f"{epoch()}/{key}"
+
+
+def attempt(operation, what: str) -> tuple[bool, object]:
+    """``(True, operation())``, or ``(False, None)`` when the cache failed or is being skipped."""
+    breaker = current_app.extensions[BREAKER]
+    if not breaker.closed():
+        return False, None
+    try:
+        return True, operation()
+    except Exception:  # a cache outage must cost speed, never a page
+        breaker.trip()
+        log.warning("cache %s failed; skipping the cache for %s s", what, breaker.pause, exc_info=True)
+        return False, None
+
+
 def read(key):
     """The cached value, or None when missing or when the cache cannot be reached."""
-    try:
-        return cache.get(key)
-    except Exception:  # a cache outage must cost speed, never a page
-        log.warning("cache read failed for %s", key, exc_info=True)
-        return None
+    scoped_key = scoped(key)
+    return attempt(lambda: cache.get(scoped_key), f"read of {key}")[1]
 
 
 def write(key, value) -> None:
-    try:
-        cache.set(key, value, timeout=timeout())
-    except Exception:
-        log.warning("cache write failed for %s", key, exc_info=True)
+    scoped_key = scoped(key)
+    attempt(lambda: cache.set(scoped_key, value, timeout=timeout()), f"write of {key}")
 
 
 def add(key, value) -> None:
     """Store ``value`` unless ``key`` holds one already (the first writer wins)."""
-    try:
-        cache.add(key, value, timeout=timeout())
-    except Exception:
-        log.warning("cache write failed for %s", key, exc_info=True)
+    scoped_key = scoped(key)
+    attempt(lambda: cache.add(scoped_key, value, timeout=timeout()), f"write of {key}")
 
 
 def drop(*keys) -> None:
+    """Delete ``keys``; when that cannot be done, move the epoch on so that nobody reads them."""
     if not keys:
         return
-    try:
-        cache.delete_many(*keys)
-    except Exception:
-        log.error("cache invalidation failed for %s; entries expire by timeout", keys, exc_info=True)
+    scoped_keys = [scoped(key) for key in keys]
+    delivered, _ = attempt(lambda: cache.delete_many(*scoped_keys), f"invalidation of {keys}")
+    if not delivered:
+        log.error("cache invalidation of %s not delivered; advancing the cache epoch", keys)
+        advance_epoch()
 
 
 def read_through(key: str, compute, invalidate: bool = False, cacheable=None):

@@ -49,6 +49,28 @@ def cache_settings(cache_url: str) -> dict:
     )
 
 
+def derived_settings(settings) -> dict:
+    """Settings that follow from the others once every override is in (``create_app``).
+
+    The Redis clients (cache and login throttle) give up after ``CACHE_SOCKET_TIMEOUT`` seconds
+    with no retries: a frozen Redis costs that once, then the cache breaker skips it. The login
+    throttle counts in the configured Redis when there is one, else in this process's memory.
+    """
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    redis_url = settings.get("CACHE_REDIS_URL") if settings.get("CACHE_TYPE") == "RedisCache" else None
+    seconds = float(settings["CACHE_SOCKET_TIMEOUT"])
+    client = {"socket_timeout": seconds, "socket_connect_timeout": seconds, "retry": Retry(NoBackoff(), 0)}
+    derived = {
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": f"{settings['CACHE_KEY_PREFIX']}limits",
+    }
+    if redis_url:
+        derived.update(CACHE_OPTIONS=client, RATELIMIT_STORAGE_OPTIONS=client)
+    return {k: v for k, v in derived.items() if k not in settings}
+
+
 class Config:
     """Read once per app; tests pass overrides to ``create_app`` instead of setting the environment."""
 
@@ -64,6 +86,10 @@ class Config:
         self.CACHE_KEY_PREFIX = env.get("CACHE_KEY_PREFIX", "plugin_admin:")
         for name, value in cache_settings(env.get("CACHE_URL", "")).items():
             setattr(self, name, value)
+        self.CACHE_SOCKET_TIMEOUT = float(env.get("CACHE_SOCKET_TIMEOUT", "0.25"))
+        self.CACHE_BREAKER_SECONDS = float(env.get("CACHE_BREAKER_SECONDS", "30"))
+        self.LOGIN_FAILURE_LIMIT = env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
+        """Failed logins allowed per account and per client address (Flask-Limiter's notation)."""
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes")

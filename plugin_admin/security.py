@@ -7,9 +7,12 @@ nonce Flask-Admin puts on its own ``<script>`` tags; there is no CDN.
 import logging
 import secrets
 
-from flask import g, render_template, request
+import sqlalchemy as sa
+from flask import abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +23,12 @@ ERROR_TEXT = {
     404: "There is nothing here. The link may be mistyped, or the record was deleted.",
     405: "This address does not accept that kind of request.",
     413: "The request is too large.",
+    429: "Too many attempts. Please wait a little and try again.",
     500: "Something went wrong on our side. It has been logged; please try again.",
+    503: "The database cannot be reached just now. Nothing was lost; please try again in a moment.",
 }
+RETRY_AFTER_SECONDS = 30
+"""What a 503 page asks clients to wait before trying again."""
 
 
 def csp_nonce() -> str:
@@ -58,15 +65,44 @@ def set_security_headers(response):
     return response
 
 
-def error_page(code: int, detail: str | None = None):
+def error_page(code: int, detail: str | None = None, headers=None):
     text = detail or ERROR_TEXT.get(code) or "The request failed."
-    return render_template("error.html", code=code, text=text), code
+    return render_template("error.html", code=code, text=text), code, headers or {}
 
 
 def handle_http_error(error: HTTPException):
+    """The app's page for every HTTP error; a description given to ``abort`` says what was wrong."""
     if error.code is None or error.code < 400:
         return error
-    return error_page(error.code)
+    custom = error.description if error.description != type(error).description else None
+    headers = {k: v for k, v in error.get_headers() if k.lower() == "retry-after"}
+    return error_page(error.code, custom, headers)
+
+
+CHECKED_BY_THEIR_VIEW = frozenset({"message"})
+"""Query arguments whose view refuses a NUL itself, in its own words and format (the request
+preview's sample message, which never reaches the database)."""
+
+
+def refuse_nul_arguments():
+    """No field can hold a NUL character (PostgreSQL text refuses it): a query string with one is
+    refused before any search, filter, lookup or export sends it to the database."""
+    if any("\x00" in key + value for key, value in request.args.items(multi=True) if key not in CHECKED_BY_THEIR_VIEW):
+        abort(400, "The address contains a NUL character (\\x00), which no search, filter or field can hold.")
+
+
+def database_unreachable(error: sa.exc.DBAPIError) -> bool:
+    """Whether ``error`` says the database cannot be reached (not that a statement was wrong)."""
+    return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)) or error.connection_invalidated
+
+
+def handle_database_error(error: sa.exc.SQLAlchemyError):
+    """A 503 page with ``Retry-After`` while the database is away; any other SQL error is a bug (500)."""
+    if isinstance(error, sa.exc.DBAPIError) and not database_unreachable(error):
+        return handle_unexpected(error)
+    log.error("database unreachable on %s %s: %s", request.method, request.path, error)
+    g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is logged in
+    return error_page(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def handle_csrf_error(error: CSRFError):
@@ -82,8 +118,11 @@ def handle_unexpected(error: Exception):
 
 
 def init_security(app) -> None:
+    app.before_request(refuse_nul_arguments)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
+    app.register_error_handler(sa.exc.DBAPIError, handle_database_error)
+    app.register_error_handler(sa.exc.TimeoutError, handle_database_error)  # no pooled connection came free
     app.register_error_handler(Exception, handle_unexpected)

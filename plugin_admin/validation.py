@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from .catalog import Catalog, Provider
+from .serialization import depth_problem
 
 NAME_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 SEMVER_RE = re.compile(
@@ -54,7 +55,10 @@ class Errors(dict):
 
 def show(value) -> str:
     """A value as a message quotes it: short, and never a wall of text."""
-    text = f"{value:g}" if isinstance(value, float) else repr(value)
+    try:
+        text = f"{value:g}" if isinstance(value, float) else repr(value)
+    except RecursionError:
+        return "a value nested too deeply to show"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -117,6 +121,13 @@ def check_text(errors: Errors, field: str, value) -> None:
     if isinstance(value, str) and "\x00" in value:
         position = value.index("\x00") + 1
         errors.add(field, f"contains a NUL character (\\x00, at position {position}), which text cannot hold")
+
+
+def check_depth(errors: Errors, field: str, value) -> None:
+    """Structured values no deeper than ``serialization.MAX_DEPTH`` (deeper ones break readers and writers)."""
+    problem = depth_problem(value)
+    if problem:
+        errors.add(field, problem)
 
 
 def check_length(errors: Errors, field: str, value, limit: int | None) -> None:

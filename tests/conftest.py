@@ -127,10 +127,12 @@ def session_app(database_uri):
 
 @pytest.fixture
 def app(session_app):
-    """The session's app on empty tables and an empty cache; no context pushed."""
+    """The session's app on empty tables, an empty cache and no failed logins counted; no context pushed."""
     with session_app.app_context():
         empty_tables()
         cache.clear()
+    for limiter in session_app.extensions["limiter"]:
+        limiter.reset()
     return session_app
 
 

@@ -2,7 +2,9 @@
 and the catalog limits a prompt form shows next to its fields."""
 
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import JSONField
+from flask_admin.model.form import converts
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
@@ -11,9 +13,13 @@ from wtforms.validators import Length, Optional
 
 from ..catalog import get_catalog
 from ..models.versioning import NOTE_MAX
+from ..serialization import parse_json
+from .lists import checked_search
 
 AJAX_LIMIT = 20
 """Most suggestions one ajax lookup returns, whatever the request asks for."""
+AJAX_MAX_OFFSET = 10_000
+"""Past this many suggestions a lookup finds nothing (and sends no offset the database cannot hold)."""
 
 
 class AdminForm(FlaskForm):
@@ -25,6 +31,14 @@ class AdminForm(FlaskForm):
     def __init__(self, *args, obj=None, **kwargs):
         self._obj = obj
         super().__init__(*args, obj=obj, **kwargs)
+
+    def validate(self, extra_validators=None):
+        """Text with a NUL character is refused first: validators that query (Flask-Admin's Unique)
+        would send it to PostgreSQL, which cannot even compare it."""
+        with_nul = [field for field in self if isinstance(field.data, str) and "\x00" in field.data]
+        for field in with_nul:
+            field.errors = ["may not contain a NUL character (\\x00)"]
+        return not with_nul and super().validate(extra_validators)
 
 
 class NotWritten:
@@ -53,7 +67,28 @@ class CommaListField(StringField):
             self.data = [part.strip() for part in valuelist[0].split(",") if part.strip()]
 
 
-class JSONListField(JSONField):
+class LimitedJSONField(JSONField):
+    """Flask-Admin's JSON field, parsed with the app's nesting limit (a 10,000-level paste is a field error)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0]:
+            try:
+                self.data = parse_json(valuelist[0])
+            except ValueError as error:
+                raise ValueError(f"Invalid JSON: {error}") from None
+        else:
+            super().process_formdata(valuelist)
+
+
+class ModelConverter(AdminModelConverter):
+    """Flask-Admin's form scaffolding, with every JSON column on ``LimitedJSONField``."""
+
+    @converts("JSON")
+    def convert_JSON(self, field_args, **extra):
+        return LimitedJSONField(**field_args)
+
+
+class JSONListField(LimitedJSONField):
     """JSON for list-valued columns: empty shows as ``[]`` (Flask-Admin's JSONField shows ``{}``)."""
 
     def _value(self):
@@ -71,7 +106,10 @@ class HashedAjaxLoader(QueryAjaxModelLoader):
         return super().get_one(pk) if pk is not None else None
 
     def get_list(self, term, offset=0, limit=AJAX_LIMIT):
-        return super().get_list(term or "", max(offset or 0, 0), min(max(limit or AJAX_LIMIT, 1), AJAX_LIMIT))
+        offset = max(offset or 0, 0)
+        if offset > AJAX_MAX_OFFSET:
+            return []
+        return super().get_list(checked_search(term), offset, min(max(limit or AJAX_LIMIT, 1), AJAX_LIMIT))
 
 
 def choices(values, labels=None) -> list[SelectChoice]:

@@ -12,6 +12,7 @@ themselves are always read from the database.
 import hashlib
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.util import LRUCache
@@ -19,6 +20,9 @@ from sqlalchemy.util import LRUCache
 from .. import caching
 
 PAGE_SIZE = 20
+SEARCH_MAX = 255
+"""The longest search or lookup text: as long as the longest name (SQLite refuses LIKE patterns
+past 50 kB, and a longer term could match nothing anyway)."""
 _SQL_TEXT: LRUCache[object, str] = LRUCache(256)
 """SQL text by SQLAlchemy cache key (bounded: an entry per list shape, not per page)."""
 
@@ -73,6 +77,14 @@ def page_ids(session, stmt: sa.Select, model, page: int, total: int, page_size: 
     )
     ids = _derived(session, ids_stmt, lambda: list(session.scalars(ids_stmt)))
     return ids[::-1] if reverse else ids
+
+
+def checked_search(text: str | None) -> str:
+    """``text`` of a list search or an ajax lookup, refused with a 400 that says why when too long."""
+    text = text or ""
+    if len(text) > SEARCH_MAX:
+        abort(400, f"The search text is {len(text):,} characters; searches are limited to {SEARCH_MAX}.")
+    return text
 
 
 def matches(session, column, pattern: str):

@@ -21,6 +21,7 @@ from flask_admin.form import FormOpts
 from flask_admin.model import typefmt
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import inspect, or_
 from sqlalchemy.orm import joinedload
@@ -34,6 +35,7 @@ from ..catalog import get_catalog
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User, versioning
 from ..security import csp_nonce
+from ..serialization import csv_cell
 from ..validation import ValidationError
 from . import lists
 from .forms import (
@@ -42,6 +44,7 @@ from .forms import (
     CommaListField,
     HashedAjaxLoader,
     JSONListField,
+    ModelConverter,
     NewPasswordField,
     OpenedVersionField,
     catalog_payload,
@@ -67,6 +70,7 @@ class SecureModelView(RoleGate, HistoryViews, ModelView):
     """The base of every model view: hashed ids, roles, clean saves, optimistic locking, history."""
 
     form_base_class = AdminForm
+    model_form_converter = ModelConverter
     write_role = "editor"
     delete_role = "admin"
     can_view_details = True
@@ -167,6 +171,10 @@ class SecureModelView(RoleGate, HistoryViews, ModelView):
         remote = getattr(self.model, name).property.mapper.class_
         return HashedAjaxLoader(name, self.session, remote, **options)
 
+    def get_export_value(self, model, name):
+        """Every exported cell goes through ``csv_cell``: plain text, formulas neutralised."""
+        return csv_cell(super().get_export_value(model, name))
+
     def get_export_columns(self):
         return [*super().get_export_columns(), ("record_locator", "Locator")]
 
@@ -192,7 +200,7 @@ class SecureModelView(RoleGate, HistoryViews, ModelView):
     def apply_search(self, query, joins, search):
         """Flask-Admin's search (every word in some searchable column; ``^`` prefix, ``=`` exact),
         matched by ``lists.matches`` instead of its ``lower(CAST(…)) LIKE lower(…)``."""
-        for term in search.split():
+        for term in lists.checked_search(search).split():
             pattern, clauses = tools.parse_like_term(term), []
             for field, path in self._search_fields:
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
@@ -525,6 +533,11 @@ class UserView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         if form.password.data or is_created:
             model.set_password(form.password.data)
+
+    def after_model_change(self, form, model, is_created):
+        """An admin who changed their own password or role stays logged in here (other sessions end)."""
+        if model.id == current_user.id:
+            login_user(model)
 
 
 def init_admin(app) -> Admin:

@@ -166,6 +166,8 @@ class TimestampedModel(SmarterCompat, CachedReads, Model):
         for column in cls.__table__.columns:
             if isinstance(column.type, sa.String):
                 validation.check_text(errors, column.key, values.get(column.key))
+            elif isinstance(column.type, sa.JSON):
+                validation.check_depth(errors, column.key, values.get(column.key))
         return errors
 
     def rule_values(self) -> dict:
@@ -231,6 +233,12 @@ def _models_by_prefix() -> dict:
     return {model.locator_prefix(): model for model in models}
 
 
+def storable(value) -> bool:
+    """Whether a unique value may be looked up: not None, and no NUL (which the text rules refuse
+    and PostgreSQL cannot even compare)."""
+    return value is not None and not (isinstance(value, str) and "\x00" in value)
+
+
 def unique_errors(session, model, rows: list[dict]) -> dict[int, Errors]:
     """``{row index: Errors}`` for unique values held by another row, in the table or in ``rows``.
 
@@ -241,14 +249,14 @@ def unique_errors(session, model, rows: list[dict]) -> dict[int, Errors]:
     for column in model.__table__.columns:
         if not column.unique:
             continue
-        wanted = {row[column.key] for row in rows if row[column.key] is not None}
+        wanted = {row[column.key] for row in rows if storable(row[column.key])}
         if not wanted:
             continue
         with session.no_autoflush:
             owners = dict(session.execute(sa.select(column, model.id).where(column.in_(wanted))).all())
         for index, row in enumerate(rows):
             value = row[column.key]
-            if value is None:
+            if not storable(value):
                 continue
             owner = owners.setdefault(value, ("claimed", index))  # a later row repeating it collides
             if owner != ("claimed", index) and (row["id"] is None or owner != row["id"]):
