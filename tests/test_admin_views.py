@@ -255,7 +255,10 @@ def test_viewer_sees_no_create_edit_or_delete_controls(client, auth, plugin):
     html = client.get("/admin/pluginmeta/").get_data(as_text=True)
     assert "/admin/pluginmeta/new/" not in html and "/admin/pluginmeta/edit/" not in html
     assert "/admin/pluginmeta/delete/" not in html
-    assert re.findall(r"modelActions\.execute\('(\w+)'\)", html) == ["export_manifests"]  # exporting is reading
+    assert re.findall(r"modelActions\.execute\('(\w+)'\)", html) == [
+        "export_checked_manifests",
+        "export_manifests",
+    ]  # exporting is reading
     assert 'name="rowid"' not in client.get("/admin/pluginprompt/").get_data(as_text=True)
 
 

@@ -25,11 +25,12 @@ What a manifest means, and how it round-trips:
 """
 
 from .applying import apply
-from .exporting import export_many, export_plugin, find_plugin, manifest, manifest_filename
+from .exporting import export_many, export_plugin, find_plugin, manifest, manifest_filename, upstream_warnings
 from .loading import load_documents, load_path, load_upload, manifest_paths
 from .planning import plan_import
 from .schema import (
     API_VERSION,
+    API_VERSIONS,
     CREATE,
     FORMATS,
     INVALID,
@@ -48,6 +49,7 @@ from .schema import (
 
 __all__ = [
     "API_VERSION",
+    "API_VERSIONS",
     "CREATE",
     "FORMATS",
     "INVALID",
@@ -73,4 +75,5 @@ __all__ = [
     "manifest_filename",
     "manifest_paths",
     "plan_import",
+    "upstream_warnings",
 ]
