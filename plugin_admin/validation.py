@@ -37,7 +37,7 @@ CLEAN_WITH_SPACES = "letters, digits, spaces and _ - . ~ : / ? # [ ] @ ! $ & ' (
 CLEAN_STRING_RE = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.[A-Za-z0-9_-]{1,63})*$")
 CLEAN_STRING = "dot-separated labels of 1 to 63 ASCII letters, digits, _ and -, not starting with -"
 ANNOTATION_KEY_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
-ENDPOINT_RE = re.compile(r"^/[A-Za-z0-9_/{}-]*/$")
+ENDPOINT_RE = re.compile(r"^/(?:[A-Za-z0-9_/{}-]*/)?$")
 HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
 HEADER_VALUE_RE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*$")
 PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
@@ -535,6 +535,6 @@ def check_plugin_data(errors: Errors, plugin_class, data: Mapping) -> None:
         _check_items(errors, "headers", data["headers"])
         if data["body"] is not None and not isinstance(data["body"], (Mapping, list)):
             errors.add("body", f"{show(data['body'])} is not a mapping or a list ({SMARTER})")
-    if parameters is not None and test_values is not None and "parameters" not in errors:
+    if parameters is not None and test_values is not None and not {"parameters", "test_values"} & errors.keys():
         _check_test_values(errors, parameters, test_values)
     _check_limit(errors, data["limit"], SQL_LIMIT_MIN if plugin_class == "sql" else API_LIMIT_MIN)
