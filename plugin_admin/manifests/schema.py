@@ -182,7 +182,7 @@ class DocumentPlan:
     action: str = INVALID
     kind: str | None = None
     name: str | None = None
-    """The plugin's name as stored (cleaned to snake_case)."""
+    """The plugin's name as stored (normalised as Smarter stores names)."""
     changes: list[Change] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)

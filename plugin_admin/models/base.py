@@ -125,7 +125,7 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
 
     @classmethod
     def clean_values(cls, values: dict) -> None:
-        """Normalise a record's values in place (strip, lower-case, snake_case)."""
+        """Normalise a record's values in place (strip, lower-case, names as Smarter stores them)."""
 
     @classmethod
     def check_values(cls, values: dict) -> Errors:
