@@ -229,8 +229,14 @@ def check_terms(errors: Errors, field: str, value, what: str) -> None:
         errors.add(field, f"{show(value)} is not a list of strings ({SPEC})")
         return
     for index, term in enumerate(value):
-        if not term.strip():
-            errors.add(field, f"[{index}] {show(term)} is blank; a {what} needs a letter or digit ({SMARTER})")
+        if not term:
+            errors.add(field, f"[{index}] '' is empty; a {what} needs a letter or digit ({SMARTER})")
+        elif not term.strip():
+            errors.add(
+                field,
+                f"[{index}] {show(term)} is blank; a {what} needs a letter or digit (Smarter would accept"
+                " spaces only, which match nothing)",
+            )
         elif not CLEAN_WITH_SPACES_RE.match(term):
             bad = show(_first_refused(term, CLEAN_WITH_SPACES_RE))
             message = f"[{index}] {show(term)} holds {bad}; a {what} holds only {CLEAN_WITH_SPACES}"
@@ -312,7 +318,11 @@ def check_prompt(errors: Errors, catalog: Catalog, provider, model, temperature,
             "which gives the model no instructions)",
         )
     elif len(system_role) > SYSTEM_ROLE_MAX:
-        errors.add("system_role", f"is {len(system_role)} characters; the limit is {SYSTEM_ROLE_MAX:,} ({SPEC})")
+        errors.add(
+            "system_role",
+            f"is {len(system_role)} characters; the limit is {SYSTEM_ROLE_MAX:,} ({SPEC}; Smarter would accept"
+            " longer text free of newlines, quotes and braces, but one cap holds for any text here)",
+        )
 
 
 def _check_model(errors: Errors, provider: Provider | None, model):
@@ -383,7 +393,8 @@ def _check_max_tokens(errors: Errors, model, value) -> None:
         errors.add(
             "max_completion_tokens",
             f"{value:,} is above {model.name}'s maximum output of {model.max_output_tokens:,} tokens"
-            f" ({model.citation})",
+            f" (Smarter would accept it, having no upper bound, but the provider would refuse the request;"
+            f" {model.citation})",
         )
 
 

@@ -438,7 +438,8 @@ INVALID = {
     ],
     "max-tokens.yaml": [
         "line 16: spec.prompt.maxTokens: 100,000 is above gpt-4o-mini's maximum output of 16,384 tokens "
-        "(catalog: openai/gpt-4o-mini, models.dev catalogue (commit of 2026-07-02), checked 2026-11-27)"
+        "(Smarter would accept it, having no upper bound, but the provider would refuse the request; "
+        "catalog: openai/gpt-4o-mini, models.dev catalogue (commit of 2026-07-02), checked 2026-11-27)"
     ],
     "sql-data.yaml": [
         "line 14: spec.sqlData.sqlQuery: is required",
@@ -464,7 +465,10 @@ INVALID = {
     "nul-character.yaml": [
         "line 6: metadata.description: contains a NUL character (\\x00, at position 4), which text cannot hold"
     ],
-    "duplicate-key.yaml": ["line 15: spec.prompt.model: appears twice (first on line 14); keep one"],
+    "duplicate-key.yaml": [
+        "line 15: spec.prompt.model: appears twice (first on line 14); keep one (Smarter would silently keep the"
+        " last; here neither is lost unseen)"
+    ],
     "json-values.yaml": [
         "line 19: spec.data.staticData.ratio: nan is refused: JSON has no NaN or infinity",
         "line 20: spec.data.staticData.on: is read as a boolean (YAML 1.1: yes, no, on, off), not text; quote the key",

@@ -123,7 +123,10 @@ def test_a_repeated_key_is_refused_with_its_line_and_files_hold_several_manifest
     text = (FIXTURES / "plugin.yaml").read_text()
     doubled = text.replace("  version: 1.0.0\n", "  version: 1.0.0\n  version: 1.0.1\n")
     (document,) = manifests.load_documents(doubled, "doubled.yaml")
-    assert messages(document.errors) == ["line 8: metadata.version: appears twice (first on line 7); keep one"]
+    assert messages(document.errors) == [
+        "line 8: metadata.version: appears twice (first on line 7); keep one (Smarter would silently keep the last;"
+        " here neither is lost unseen)"
+    ]
     both = text + "---\n" + (FIXTURES / "sql-plugin.yaml").read_text()
     assert [d.action for d in manifests.plan_import(manifests.load_documents(both, "both.yaml")).documents] == [
         "create",
@@ -221,7 +224,8 @@ def test_tags_default_to_none_are_stripped_and_kept_as_a_set(app, value, saved):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (["ok", ""], f"[1] '' is blank; a tag needs a letter or digit ({RULE})"),
+        (["ok", ""], f"[1] '' is empty; a tag needs a letter or digit ({RULE})"),
+        (["ok", "  "], f"[1] '' is empty; a tag needs a letter or digit ({RULE})"),  # stripped first, as Smarter does
         (["<b>"], f"[0] '<b>' holds '<'; a tag holds only {CLEAN} ({RULE})"),
         ("tides", "'tides' is not a list of strings (SPEC §1)"),
         ([1], "[1] is not a list of strings (SPEC §1)"),
@@ -338,7 +342,12 @@ def test_search_terms_are_stored_as_given(app):
             "are required when the directive is search_terms (SPEC §1; Smarter would accept an empty list, "
             "but a plugin with no search terms is never selected)",
         ),
-        (["tide", " "], f"[1] ' ' is blank; a search term needs a letter or digit ({RULE})"),
+        (["tide", ""], f"[1] '' is empty; a search term needs a letter or digit ({RULE})"),
+        (
+            ["tide", " "],
+            "[1] ' ' is blank; a search term needs a letter or digit (Smarter would accept spaces only, which match"
+            " nothing)",
+        ),
         (["<x>"], f"[0] '<x>' holds '<'; a search term holds only {CLEAN} ({RULE})"),
         (["a|b"], f"[0] 'a|b' holds '|'; a search term holds only {CLEAN} ({RULE})"),
     ],
@@ -380,7 +389,8 @@ def test_system_role_is_stripped_and_holds_up_to_32000_characters_of_any_text(ap
     role = 'Say "hello" {politely}\n' + "x" * (32000 - 23)
     assert stored(edited(spec__prompt__systemRole=f"  {role}\n")).plugin_prompt_plugin.system_role == role
     assert errors(edited(spec__prompt__systemRole=role + "x", metadata__name="longer")) == [
-        "spec.prompt.systemRole: is 32001 characters; the limit is 32,000 (SPEC §1)"
+        "spec.prompt.systemRole: is 32001 characters; the limit is 32,000 (SPEC §1; Smarter would accept longer"
+        " text free of newlines, quotes and braces, but one cap holds for any text here)"
     ]
 
 
@@ -513,7 +523,8 @@ def test_max_tokens_whole_numbers_and_digit_strings(app, value, saved):
         (0, "0 is below the minimum 1 (SPEC §1)"),
         (
             16385,
-            f"16,385 is above gpt-4o-mini's maximum output of 16,384 tokens ({OPENAI.models['gpt-4o-mini'].citation})",
+            "16,385 is above gpt-4o-mini's maximum output of 16,384 tokens (Smarter would accept it, having no"
+            f" upper bound, but the provider would refuse the request; {OPENAI.models['gpt-4o-mini'].citation})",
         ),
         ("many", "'many' is not a whole number"),
     ],
