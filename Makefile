@@ -10,7 +10,7 @@ TEST_CACHE_URL ?= redis://127.0.0.1:6379/0
 # pytest exits 5 when a run selects no test: that is not a failure of the suite.
 PYTEST = $(PY) -m pytest $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && status=0; exit $$status
 
-.PHONY: run prepare lint test test-sqlite test-postgres serve-prod bench clean
+.PHONY: run prepare lint test test-fast test-sqlite test-postgres serve-prod bench clean
 
 ## The runtime requirements only (make run, make serve-prod).
 $(VENV)/.installed: requirements.txt
@@ -24,10 +24,11 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## Migrate the embedded SQLite database, seed demo data once, print a fresh admin login.
+## Migrate the embedded SQLite database, seed demo data once, print the demo admin login
+## (created once; its password is kept in instance/demo_password and printed on every start).
 prepare: $(VENV)/.installed
 	$(FLASK) db upgrade
-	$(FLASK) seed --plugins $(DEMO_PLUGINS) --if-empty --demo-login
+	$(FLASK) seed --plugins $(DEMO_PLUGINS) --if-empty --demo-login --port $(PORT)
 
 run: prepare
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -40,6 +41,10 @@ lint: $(VENV)/.dev-installed
 ## Lint, then the whole suite: SQLite with the in-process cache, then PostgreSQL with Redis.
 test: lint
 	$(MAKE) test-sqlite test-postgres
+
+## The quick loop: SQLite and the in-process cache, no browser, no extra processes (about a minute).
+test-fast: $(VENV)/.dev-installed
+	env -u DATABASE_URL -u CACHE_URL sh -c '$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)'
 
 test-sqlite: $(VENV)/.dev-installed
 	env -u DATABASE_URL -u CACHE_URL sh -c '$(PYTEST)'

@@ -9,7 +9,8 @@ from plugin_admin.extensions import db
 from plugin_admin.hashing import hash_regex
 from plugin_admin.models import PluginMeta, PluginPrompt, User
 from tests import factories
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
+from tests.live import form_fields
 
 PLUGIN_VIEWS = ("pluginmeta", "pluginselector", "pluginprompt", "plugindata")
 READ_ROUTES = ("/", "/details/?id={id}", "/export/csv/")
@@ -18,7 +19,7 @@ ROLE_CAN = {"viewer": {"read"}, "editor": {"read", "write"}, "admin": {"read", "
 
 
 @pytest.fixture
-def plugin(app):
+def plugin(app_context):
     return factories.plugin()
 
 
@@ -138,7 +139,7 @@ def test_admin_deletes_by_hashed_id_and_the_parts_go_with_the_plugin(client, aut
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
 
 
-def test_bulk_delete_takes_hashed_ids(client, auth, app):
+def test_bulk_delete_takes_hashed_ids(client, auth, app_context):
     keep = factories.plugin("keep_me")
     gone = [factories.plugin(f"gone_{i}") for i in range(2)]
     auth.login("admin")
@@ -217,7 +218,7 @@ def test_pages_carry_hashed_ids_only(client, auth, plugin, view):
     assert record.record_locator in csv
 
 
-def test_ajax_lookup_returns_hashed_ids_and_is_bounded(client, auth, app):
+def test_ajax_lookup_returns_hashed_ids_and_is_bounded(client, auth, app_context):
     for i in range(30):
         factories.plugin(f"lookup_{i:02d}", prompt=False, selector=False, data=False)
     auth.login("editor")
@@ -284,7 +285,7 @@ def field_errors(html: str, field: str) -> str:
     return re.sub(r"<[^>]+>", " ", match.group(1)) if match else ""
 
 
-def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(client, auth, app):
+def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(client, auth, app_context):
     plugin = factories.plugin(prompt=False)
     auth.login("editor")
     token = csrf_token(client, "/admin/pluginprompt/new/")
@@ -304,7 +305,7 @@ def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(cl
     assert db.session.scalar(sa.select(PluginPrompt.temperature)) == 1.5
 
 
-def test_every_field_error_at_once(client, auth, app):
+def test_every_field_error_at_once(client, auth, app_context):
     plugin = factories.plugin(prompt=False)
     auth.login("editor")
     token = csrf_token(client, "/admin/pluginprompt/new/")
@@ -325,7 +326,7 @@ def test_duplicate_part_error_shows_under_the_plugin_field(client, auth, plugin)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 1
 
 
-def test_plugin_form_cleans_the_name_and_rejects_a_bad_version(client, auth, app):
+def test_plugin_form_cleans_the_name_and_rejects_a_bad_version(client, auth, app_context):
     auth.login("editor")
     token = csrf_token(client, "/admin/pluginmeta/new/")
     data = {"name": "Weather Plugin", "plugin_class": "static", "version": "1.0", "csrf_token": token}
@@ -361,7 +362,7 @@ def test_prompt_form_shows_the_catalog_limits(client, auth, plugin):
     assert '<script type="application/json" id="page-data">' in html and '"claude-sonnet-4-5"' in html
 
 
-def test_admin_creates_a_user_with_a_hashed_password(client, auth):
+def test_admin_creates_a_user_with_a_hashed_password(client, auth, app_context):
     auth.login("admin")
     token = csrf_token(client, "/admin/user/new/")
     data = {"username": "newbie", "role": "viewer", "active": "y", "password": "short", "csrf_token": token}
@@ -374,7 +375,7 @@ def test_admin_creates_a_user_with_a_hashed_password(client, auth):
     assert "password_hash" not in client.get(f"/admin/user/details/?id={user.hashed_id}").get_data(as_text=True)
 
 
-def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing(client, auth, app):
+def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing(client, auth, app_context):
     first, second = factories.plugin("first"), factories.plugin("second")
     prompt = first.plugin_prompt_plugin
     auth.login("editor")
@@ -385,3 +386,74 @@ def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing
     assert "this plugin already has a prompt" in field_errors(html, "plugin")
     db.session.expire_all()
     assert sorted(db.session.scalars(sa.select(PluginPrompt.plugin_id))) == sorted([first.id, second.id])
+
+
+# --- edits through the form: the record reaches the form, so its own values are no duplicate ---
+
+
+EDITS = {
+    "pluginmeta": ("description", "Edited without renaming."),
+    "pluginselector": ("search_terms", ["test", "weather"]),
+    "pluginprompt": ("system_role", "You answer edited questions."),
+    "plugindata": ("description", "Edited data."),
+}
+
+
+def edit_page(client, view, record) -> tuple[str, dict]:
+    """The edit URL of ``record`` and the fields a browser would submit from it unchanged."""
+    url = f"/admin/{view}/edit/?id={record.hashed_id}"
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return url, form_fields(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("view", PLUGIN_VIEWS)
+def test_editing_one_field_of_each_model_saves(client, auth, plugin, view):
+    auth.login("editor")
+    record = record_of(view, plugin)
+    field, value = EDITS[view]
+    url, data = edit_page(client, view, record)
+    response = client.post(url, data={**data, field: ", ".join(value) if isinstance(value, list) else value})
+    assert response.status_code == 302, field_errors(response.get_data(as_text=True), "name")
+    db.session.expire_all()
+    assert getattr(db.session.get(type(record), record.id), field) == value
+
+
+def test_admin_changes_a_users_role_and_resets_a_password(client, auth, users, app_context):
+    auth.login("admin")
+    url, data = edit_page(client, "user", users["viewer"])
+    assert client.post(url, data={**data, "role": "editor"}).status_code == 302
+    url, data = edit_page(client, "user", users["viewer"])
+    assert client.post(url, data={**data, "password": "a brand new secret"}).status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, users["viewer"].id)
+    assert user.role == "editor" and user.check_password("a brand new secret")
+
+
+def test_renaming_onto_a_taken_name_is_still_refused(client, auth, app_context):
+    factories.plugin("first")
+    second = factories.plugin("second")
+    auth.login("editor")
+    url, data = edit_page(client, "pluginmeta", second)
+    html = client.post(url, data={**data, "name": "first"}).get_data(as_text=True)
+    assert "already exists" in field_errors(html, "name").lower()
+    db.session.expire_all()
+    assert db.session.get(PluginMeta, second.id).name == "second"
+
+
+def model_input(html: str) -> str:
+    found = re.search(r'<input[^>]*id="model"[^>]*>', html)
+    assert found, "no model input"
+    return found.group(0)
+
+
+def test_a_field_error_stays_on_its_own_form(client, auth, plugin):
+    """Widget arguments are shared by every form of a view: rendering one error may not mark later forms."""
+    auth.login("editor")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    data = {**prompt_form(plugin, model="gpt-4o-mni"), "csrf_token": token}
+    for _ in range(2):
+        html = client.post("/admin/pluginprompt/new/", data=data).get_data(as_text=True)
+        assert model_input(html).count("is-invalid") == 1
+    for url in ("/admin/pluginprompt/new/", f"/admin/pluginprompt/edit/?id={plugin.plugin_prompt_plugin.hashed_id}"):
+        assert "is-invalid" not in model_input(client.get(url).get_data(as_text=True)), url

@@ -71,7 +71,7 @@ def stored(document: dict) -> PluginMeta:
 
 
 @pytest.mark.parametrize("kind", BASE)
-def test_each_base_manifest_imports_and_round_trips(app, kind):
+def test_each_base_manifest_imports_and_round_trips(app_context, kind):
     record = stored(edited(kind))
     assert record.name == NAMES[kind]
     assert_round_trips(record)
@@ -81,7 +81,7 @@ def test_each_base_manifest_imports_and_round_trips(app, kind):
 
 
 @pytest.mark.parametrize("version", ["smarter.sh/v1", "smarter.sh/v0"])
-def test_api_version_v1_and_v0_are_read_and_v1_is_written(app, version):
+def test_api_version_v1_and_v0_are_read_and_v1_is_written(app_context, version):
     record = stored(edited(apiVersion=version))
     assert manifests.manifest(record)["apiVersion"] == "smarter.sh/v1"
 
@@ -93,33 +93,33 @@ def test_api_version_v1_and_v0_are_read_and_v1_is_written(app, version):
         ("smarter.sh/v2", "apiVersion: 'smarter.sh/v2' is not supported; use smarter.sh/v1 or smarter.sh/v0"),
     ],
 )
-def test_api_version_refused(app, value, expected):
+def test_api_version_refused(app_context, value, expected):
     assert errors(edited(apiVersion=value)) == [expected]
 
 
-def test_kind_is_exact_case(app):
+def test_kind_is_exact_case(app_context):
     assert errors(edited(kind="plugin")) == ["kind: 'plugin' is not one of Plugin, SqlPlugin, ApiPlugin"]
 
 
 @pytest.mark.parametrize("section", ["metadata", "spec"])
-def test_metadata_and_spec_are_required_mappings(app, section):
+def test_metadata_and_spec_are_required_mappings(app_context, section):
     assert f"{section}: is required" in errors(edited(**{section: DROP}))
     assert f"{section}: must be a mapping, not a list" in errors(edited(**{section: []}))
 
 
-def test_status_is_ignored_without_a_warning_and_never_exported(app):
+def test_status_is_ignored_without_a_warning_and_never_exported(app_context):
     document = edited(status={"ready": True})
     assert plan(document).warnings == []
     assert "status" not in manifests.manifest(stored(document))
 
 
-def test_unknown_keys_warn_naming_the_key(app):
+def test_unknown_keys_warn_naming_the_key(app_context):
     assert located(plan(edited(spec__prompt__topP=0.9)).warnings) == [
         "spec.prompt.topP: unknown key; ignored (known here: provider, systemRole, model, temperature, maxTokens)"
     ]
 
 
-def test_a_repeated_key_is_refused_with_its_line_and_files_hold_several_manifests(app):
+def test_a_repeated_key_is_refused_with_its_line_and_files_hold_several_manifests(app_context):
     text = (FIXTURES / "plugin.yaml").read_text()
     doubled = text.replace("  version: 1.0.0\n", "  version: 1.0.0\n  version: 1.0.1\n")
     (document,) = manifests.load_documents(doubled, "doubled.yaml")
@@ -152,7 +152,7 @@ def test_a_repeated_key_is_refused_with_its_line_and_files_hold_several_manifest
         ("a" * 50, "a" * 50),
     ],
 )
-def test_name_is_stored_as_smarter_normalises_it(app, name, saved):
+def test_name_is_stored_as_smarter_normalises_it(app_context, name, saved):
     planned = plan(edited(metadata__name=name))
     assert planned.ok and planned.name == saved
     assert located(planned.warnings) == (
@@ -176,28 +176,28 @@ def test_name_is_stored_as_smarter_normalises_it(app, name, saved):
         (DROP, "is required"),
     ],
 )
-def test_name_refused(app, name, expected):
+def test_name_refused(app_context, name, expected):
     assert errors(edited(metadata__name=name)) == [f"metadata.name: {expected}"]
 
 
-def test_the_same_name_normalised_updates_the_same_plugin(app):
+def test_the_same_name_normalised_updates_the_same_plugin(app_context):
     first = stored(edited(metadata__name="Tide Clock"))
     assert plan(edited(metadata__name="tide-clock")).plugin is first
 
 
 @pytest.mark.parametrize(("value", "saved"), [("  Spaced.  ", "Spaced."), ("", ""), (None, "")])
-def test_description_may_be_null_and_is_stripped(app, value, saved):
+def test_description_may_be_null_and_is_stripped(app_context, value, saved):
     assert stored(edited(metadata__description=value)).description == saved
 
 
-def test_description_key_is_required(app):
+def test_description_key_is_required(app_context):
     assert errors(edited(metadata__description=DROP)) == ["metadata.description: is required (it may be null)"]
 
 
 @pytest.mark.parametrize(
     ("value", "saved"), [(None, "1.0.0"), ("", "1.0.0"), ("2.1.0-rc.1+build.5", "2.1.0-rc.1+build.5")]
 )
-def test_version_null_or_empty_takes_the_default(app, value, saved):
+def test_version_null_or_empty_takes_the_default(app_context, value, saved):
     assert stored(edited(metadata__version=value)).version == saved
 
 
@@ -209,7 +209,7 @@ def test_version_null_or_empty_takes_the_default(app, value, saved):
         ("1.0", "'1.0' is not a SemVer version MAJOR.MINOR.PATCH (SPEC §1, semver.org 2.0.0)"),
     ],
 )
-def test_version_refused(app, value, expected):
+def test_version_refused(app_context, value, expected):
     assert errors(edited(metadata__version=value)) == [f"metadata.version: {expected}"]
 
 
@@ -217,7 +217,7 @@ def test_version_refused(app, value, expected):
     ("value", "saved"),
     [(DROP, []), (None, []), ([" tides ", "Harbour Trust", "tides"], ["tides", "Harbour Trust"])],
 )
-def test_tags_default_to_none_are_stripped_and_kept_as_a_set(app, value, saved):
+def test_tags_default_to_none_are_stripped_and_kept_as_a_set(app_context, value, saved):
     assert stored(edited(metadata__tags=value)).tags == saved
 
 
@@ -231,11 +231,11 @@ def test_tags_default_to_none_are_stripped_and_kept_as_a_set(app, value, saved):
         ([1], "[1] is not a list of strings (SPEC §1)"),
     ],
 )
-def test_tags_refused(app, value, expected):
+def test_tags_refused(app_context, value, expected):
     assert errors(edited(metadata__tags=value)) == [f"metadata.tags: {expected}"]
 
 
-def test_annotations_accept_several_keys_per_item_json_text_and_any_non_null_value(app):
+def test_annotations_accept_several_keys_per_item_json_text_and_any_non_null_value(app_context):
     items = [
         {"example.org/owner": "harbour", "example.org/rank": 2},
         {"example.org/flags": [True, 1.5], "example.org/nested": {"a": "b"}, "example.org/since": "2024-06-15"},
@@ -257,7 +257,7 @@ def test_annotations_accept_several_keys_per_item_json_text_and_any_non_null_val
         ("{not json", "'{not json' is not a list of mappings (SPEC §1)"),
     ],
 )
-def test_annotations_refused(app, value, expected):
+def test_annotations_refused(app_context, value, expected):
     assert errors(edited(metadata__annotations=value)) == [f"metadata.annotations: {expected}"]
 
 
@@ -274,11 +274,11 @@ def test_annotations_refused(app, value, expected):
         ),
     ],
 )
-def test_plugin_class_is_required_exact_and_agrees_with_the_kind(app, value, expected):
+def test_plugin_class_is_required_exact_and_agrees_with_the_kind(app_context, value, expected):
     assert errors(edited(metadata__pluginClass=value)) == [f"metadata.pluginClass: {expected}"]
 
 
-def test_author_is_ours_stored_and_exported(app):
+def test_author_is_ours_stored_and_exported(app_context):
     record = stored(edited(metadata__author="  harbour desk "))
     assert record.author == "harbour desk"
     assert manifests.manifest(record)["metadata"]["author"] == "harbour desk"
@@ -288,7 +288,7 @@ def test_author_is_ours_stored_and_exported(app):
 
 
 @pytest.mark.parametrize("section", ["selector", "prompt"])
-def test_selector_and_prompt_are_required(app, section):
+def test_selector_and_prompt_are_required(app_context, section):
     assert errors(edited(**{f"spec__{section}": DROP})) == [f"spec.{section}: is required"]
 
 
@@ -300,13 +300,13 @@ def test_selector_and_prompt_are_required(app, section):
         ("sometimes", "'sometimes' is not one of search_terms, always, llm (SPEC §1)"),
     ],
 )
-def test_directive_is_required_and_exact(app, value, expected):
+def test_directive_is_required_and_exact(app_context, value, expected):
     assert errors(edited(spec__selector__directive=value)) == [f"spec.selector.directive: {expected}"]
 
 
 @pytest.mark.parametrize("directive", ["always", "llm"])
 @pytest.mark.parametrize("terms", [DROP, None])
-def test_always_and_llm_take_search_terms_absent_or_null_and_export_null(app, directive, terms):
+def test_always_and_llm_take_search_terms_absent_or_null_and_export_null(app_context, directive, terms):
     record = stored(edited(spec__selector__directive=directive, spec__selector__searchTerms=terms))
     assert record.plugin_selector_plugin.search_terms == []
     assert manifests.manifest(record)["spec"]["selector"] == {"directive": directive, "searchTerms": None}
@@ -314,7 +314,7 @@ def test_always_and_llm_take_search_terms_absent_or_null_and_export_null(app, di
 
 
 @pytest.mark.parametrize("directive", ["always", "llm"])
-def test_always_and_llm_refuse_an_empty_list_or_terms(app, directive):
+def test_always_and_llm_refuse_an_empty_list_or_terms(app_context, directive):
     assert errors(edited(spec__selector__directive=directive, spec__selector__searchTerms=[])) == [
         f"spec.selector.searchTerms: [] is refused with the directive {directive}: leave the key out or write null"
         f" ({RULE})"
@@ -324,7 +324,7 @@ def test_always_and_llm_refuse_an_empty_list_or_terms(app, directive):
     ]
 
 
-def test_search_terms_are_stored_as_given(app):
+def test_search_terms_are_stored_as_given(app_context):
     terms = ["Tide", "high water", "l'heure de la marée"]
     assert stored(edited(spec__selector__searchTerms=terms)).plugin_selector_plugin.search_terms == terms
 
@@ -352,7 +352,7 @@ def test_search_terms_are_stored_as_given(app):
         (["a|b"], f"[0] 'a|b' holds '|'; a search term holds only {CLEAN} ({RULE})"),
     ],
 )
-def test_search_terms_refused(app, value, expected):
+def test_search_terms_refused(app_context, value, expected):
     assert errors(edited(spec__selector__searchTerms=value)) == [f"spec.selector.searchTerms: {expected}"]
 
 
@@ -360,32 +360,32 @@ def test_search_terms_refused(app, value, expected):
     ("provider", "model", "saved"),
     [(DROP, DROP, "openai"), ("OpenAI", "gpt-4o", "openai"), ("anthropic", "claude-haiku-4-5", "anthropic")],
 )
-def test_provider_is_any_catalog_provider_stored_lower_case(app, provider, model, saved):
+def test_provider_is_any_catalog_provider_stored_lower_case(app_context, provider, model, saved):
     prompt = stored(edited(spec__prompt__provider=provider, spec__prompt__model=model)).plugin_prompt_plugin
     assert (prompt.provider, prompt.model) == (saved, "gpt-4o-mini" if model is DROP else model)
 
 
-def test_unknown_provider_is_refused(app):
+def test_unknown_provider_is_refused(app_context):
     assert errors(edited(spec__prompt__provider="openia")) == [
         "spec.prompt.provider: 'openia' is not a provider in the catalog; "
         "known: openai, anthropic, googleai, metaai, mistral, cohere (catalog)"
     ]
 
 
-def test_system_role_is_required_with_no_silent_default(app):
+def test_system_role_is_required_with_no_silent_default(app_context):
     assert errors(edited(spec__prompt__systemRole=DROP)) == ["spec.prompt.systemRole: is required"]
     assert errors(edited(spec__prompt__systemRole=None)) == ["spec.prompt.systemRole: is required"]
 
 
 @pytest.mark.parametrize("role", ["", "   \n\t"])
-def test_a_blank_system_role_is_refused_saying_smarter_would_take_whitespace(app, role):
+def test_a_blank_system_role_is_refused_saying_smarter_would_take_whitespace(app_context, role):
     assert errors(edited(spec__prompt__systemRole=role)) == [
         "spec.prompt.systemRole: is required and may not be blank (SPEC §1; Smarter would accept a "
         "whitespace-only one, which gives the model no instructions)"
     ]
 
 
-def test_system_role_is_stripped_and_holds_up_to_32000_characters_of_any_text(app):
+def test_system_role_is_stripped_and_holds_up_to_32000_characters_of_any_text(app_context):
     role = 'Say "hello" {politely}\n' + "x" * (32000 - 23)
     assert stored(edited(spec__prompt__systemRole=f"  {role}\n")).plugin_prompt_plugin.system_role == role
     assert errors(edited(spec__prompt__systemRole=role + "x", metadata__name="longer")) == [
@@ -401,7 +401,7 @@ OPENAI = get_catalog().provider("openai")
 SERVABLE = [name for name in UPSTREAM_MODELS if name not in OPENAI.unservable]
 
 
-def test_the_catalog_holds_every_openai_model_smarter_accepts(app):
+def test_the_catalog_holds_every_openai_model_smarter_accepts(app_context):
     assert len(UPSTREAM_MODELS) == 82 and len(SERVABLE) == 52
     assert set(UPSTREAM_MODELS) == set(OPENAI.models) | set(OPENAI.unservable)
     assert not set(OPENAI.models) & set(OPENAI.unservable)
@@ -428,13 +428,13 @@ def test_the_catalog_holds_every_openai_model_smarter_accepts(app):
         ("gpt-5-nano-2025-08-07", 128000, False),
     ],
 )
-def test_catalog_limits_of_snapshots_and_older_models(app, name, output, adjustable):
+def test_catalog_limits_of_snapshots_and_older_models(app_context, name, output, adjustable):
     model = OPENAI.models[name]
     assert (model.max_output_tokens, model.temperature_adjustable) == (output, adjustable)
 
 
 @pytest.mark.parametrize("name", SERVABLE)
-def test_every_servable_model_smarter_lists_imports(app, name):
+def test_every_servable_model_smarter_lists_imports(app_context, name):
     planned = plan(edited(spec__prompt__model=name, spec__prompt__maxTokens=4096))
     assert planned.ok, messages(planned.errors)
 
@@ -458,7 +458,7 @@ REFUSED_WHY = {
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED_WHY))
-def test_models_smarter_lists_but_chat_cannot_serve_are_refused_saying_why(app, name):
+def test_models_smarter_lists_but_chat_cannot_serve_are_refused_saying_why(app_context, name):
     refused = OPENAI.unservable[name]
     assert errors(edited(spec__prompt__model=name)) == [
         f"spec.prompt.model: {name!r} is refused: it is {REFUSED_WHY[name]}, so it cannot answer a plugin's chat "
@@ -466,12 +466,12 @@ def test_models_smarter_lists_but_chat_cannot_serve_are_refused_saying_why(app, 
     ]
 
 
-def test_every_unservable_name_is_refused(app):
+def test_every_unservable_name_is_refused(app_context):
     for name in OPENAI.unservable:
         assert [p.path for p in plan(edited(spec__prompt__model=name)).errors] == ["spec.prompt.model"], name
 
 
-def test_fine_tuned_models_with_a_known_base_are_accepted_others_refused(app):
+def test_fine_tuned_models_with_a_known_base_are_accepted_others_refused(app_context):
     assert plan(edited(spec__prompt__model="ft:gpt-4o-mini-2024-07-18:harbour::abc123")).ok
     assert plan(edited(spec__prompt__model="ft:gpt-4.1-mini-2099-01-01:harbour::abc123")).ok  # a later snapshot
     (message,) = errors(edited(spec__prompt__model="ft:davinci-002:harbour::abc123"))
@@ -481,18 +481,18 @@ def test_fine_tuned_models_with_a_known_base_are_accepted_others_refused(app):
 
 
 @pytest.mark.parametrize(("model", "saved"), [("gpt-4o", 0.5), ("o3", 1.0), ("gpt-5-mini-2025-08-07", 1.0)])
-def test_an_omitted_temperature_is_the_models_own(app, model, saved):
+def test_an_omitted_temperature_is_the_models_own(app_context, model, saved):
     assert stored(edited(spec__prompt__model=model)).plugin_prompt_plugin.temperature == saved
 
 
-def test_openai_temperature_range_is_0_to_2(app):
+def test_openai_temperature_range_is_0_to_2(app_context):
     assert stored(edited(spec__prompt__temperature=1.5)).plugin_prompt_plugin.temperature == 1.5
     assert errors(edited(spec__prompt__temperature=2.5)) == [
         f"spec.prompt.temperature: 2.5 is above openai's range 0–2 ({OPENAI.citation})"
     ]
 
 
-def test_a_fixed_temperature_model_refuses_another_temperature_saying_smarter_would_take_it(app):
+def test_a_fixed_temperature_model_refuses_another_temperature_saying_smarter_would_take_it(app_context):
     o1 = OPENAI.models["o1"]
     assert errors(edited(spec__prompt__model="o1", spec__prompt__temperature=0.5)) == [
         "spec.prompt.temperature: 0.5 is refused: o1 accepts only its default temperature 1; leave it out to get "
@@ -503,7 +503,7 @@ def test_a_fixed_temperature_model_refuses_another_temperature_saying_smarter_wo
 
 
 @pytest.mark.parametrize(("value", "saved"), [("256", 256), (256, 256), (DROP, 2048)])
-def test_max_tokens_whole_numbers_and_digit_strings(app, value, saved):
+def test_max_tokens_whole_numbers_and_digit_strings(app_context, value, saved):
     assert stored(edited(spec__prompt__maxTokens=value)).plugin_prompt_plugin.max_completion_tokens == saved
 
 
@@ -529,7 +529,7 @@ def test_max_tokens_whole_numbers_and_digit_strings(app, value, saved):
         ("many", "'many' is not a whole number"),
     ],
 )
-def test_max_tokens_refused(app, value, expected):
+def test_max_tokens_refused(app_context, value, expected):
     assert errors(edited(spec__prompt__maxTokens=value)) == [f"spec.prompt.maxTokens: {expected}"]
 
 
@@ -552,11 +552,11 @@ def test_max_tokens_refused(app, value, expected):
         ),
     ],
 )
-def test_static_data_is_a_required_mapping(app, changes, expected):
+def test_static_data_is_a_required_mapping(app_context, changes, expected):
     assert errors(edited(**changes)) == [expected]
 
 
-def test_data_description_is_ours_stored_and_exported(app):
+def test_data_description_is_ours_stored_and_exported(app_context):
     record = stored(edited(spec__data__description=" Tide times. "))
     assert record.plugin_data_plugin.description == "Tide times."
     assert manifests.manifest(record)["spec"]["data"] == {"description": "Tide times.", "staticData": {"high": "06:12"}}
@@ -579,19 +579,19 @@ SECTION = {"SqlPlugin": "sqlData", "ApiPlugin": "apiData"}
         ("a" * 64, f"{'a' * 64!r} is not {validation.CLEAN_STRING} ({RULE})"),
     ],
 )
-def test_connection_is_a_required_clean_string(app, kind, value, expected):
+def test_connection_is_a_required_clean_string(app_context, kind, value, expected):
     cls = manifests.KINDS[kind]
     assert errors(edited(kind, spec__connection=value)) == [f"spec.connection: {expected.format(cls=cls)}"]
 
 
 @pytest.mark.parametrize("kind", SECTION)
-def test_connection_names_of_dotted_labels_are_accepted(app, kind):
+def test_connection_names_of_dotted_labels_are_accepted(app_context, kind):
     record = stored(edited(kind, spec__connection="harbour.db_main-2"))
     assert record.plugin_data_plugin.connection == "harbour.db_main-2"
 
 
 @pytest.mark.parametrize("kind", SECTION)
-def test_sql_and_api_data_sections_are_required(app, kind):
+def test_sql_and_api_data_sections_are_required(app_context, kind):
     assert errors(edited(kind, **{f"spec__{SECTION[kind]}": DROP})) == [f"spec.{SECTION[kind]}: is required"]
 
 
@@ -606,16 +606,16 @@ def test_sql_and_api_data_sections_are_required(app, kind):
         ),
     ],
 )
-def test_sql_query_is_required_and_its_placeholders_declared(app, value, expected):
+def test_sql_query_is_required_and_its_placeholders_declared(app_context, value, expected):
     assert errors(edited("SqlPlugin", spec__sqlData__sqlQuery=value)) == [f"spec.sqlData.sqlQuery: {expected}"]
 
 
-def test_sql_query_is_stripped(app):
+def test_sql_query_is_stripped(app_context):
     record = stored(edited("SqlPlugin", spec__sqlData__sqlQuery="  SELECT 1 WHERE {ship} = 'x';\n"))
     assert record.plugin_data_plugin.sql_query == "SELECT 1 WHERE {ship} = 'x';"
 
 
-def test_placeholders_without_parameters_say_none_are_declared(app):
+def test_placeholders_without_parameters_say_none_are_declared(app_context):
     document = edited("SqlPlugin", spec__sqlData__parameters=DROP, spec__sqlData__testValues=DROP)
     assert errors(document) == [
         f"spec.sqlData.sqlQuery: the placeholder {{ship}} is not a declared parameter (no parameters are declared;"
@@ -623,7 +623,7 @@ def test_placeholders_without_parameters_say_none_are_declared(app):
     ]
 
 
-def test_parameters_are_stored_with_smarters_keys_defaults_and_text(app):
+def test_parameters_are_stored_with_smarters_keys_defaults_and_text(app_context):
     parameters = [
         {"name": "ship", "type": "string", "description": "The ship.", "required": True, "enum": ["Aurora", "Borealis"],
          "default": "Aurora"},
@@ -660,7 +660,7 @@ def test_parameters_are_stored_with_smarters_keys_defaults_and_text(app):
         ("ship", "[0] 'ship' is not a mapping"),
     ],
 )
-def test_parameter_items_refused(app, item, expected):
+def test_parameter_items_refused(app_context, item, expected):
     document = edited("SqlPlugin", spec__sqlData__parameters=[item], spec__sqlData__sqlQuery="SELECT 1;")
     assert errors(document) == [f"spec.sqlData.parameters: {expected} ({RULE})"]
 
@@ -685,13 +685,13 @@ def test_parameter_items_refused(app, item, expected):
         ),
     ],
 )
-def test_test_values_cover_every_declared_parameter(app, test_values, expected):
+def test_test_values_cover_every_declared_parameter(app_context, test_values, expected):
     assert errors(edited("SqlPlugin", spec__sqlData__testValues=test_values)) == [
         f"spec.sqlData.testValues: {expected}"
     ]
 
 
-def test_test_values_may_be_left_out_or_hold_null(app):
+def test_test_values_may_be_left_out_or_hold_null(app_context):
     assert stored(edited("SqlPlugin", spec__sqlData__testValues=DROP)).plugin_data_plugin.test_values is None
     document = edited("SqlPlugin", spec__sqlData__testValues=[{"name": "ship", "value": None}], metadata__name="b2")
     assert stored(document).plugin_data_plugin.test_values == [{"name": "ship", "value": None}]
@@ -699,7 +699,7 @@ def test_test_values_may_be_left_out_or_hold_null(app):
 
 @pytest.mark.parametrize("kind", SECTION)
 @pytest.mark.parametrize(("value", "saved"), [(DROP, 100), (None, None), (5, 5), ("5", 5), (2**31 - 1, 2**31 - 1)])
-def test_limit_defaults_to_100_and_null_means_no_limit(app, kind, value, saved):
+def test_limit_defaults_to_100_and_null_means_no_limit(app_context, kind, value, saved):
     record = stored(edited(kind, **{f"spec__{SECTION[kind]}__limit": value}))
     assert record.plugin_data_plugin.limit == saved
     assert manifests.manifest(record)["spec"][SECTION[kind]]["limit"] == saved  # always written
@@ -719,7 +719,7 @@ def test_limit_defaults_to_100_and_null_means_no_limit(app, kind, value, saved):
         ("ApiPlugin", "many", "'many' is not a whole number (SPEC §1)"),
     ],
 )
-def test_limit_refused(app, kind, value, expected):
+def test_limit_refused(app_context, kind, value, expected):
     assert errors(edited(kind, **{f"spec__{SECTION[kind]}__limit": value})) == [
         f"spec.{SECTION[kind]}.limit: {expected}"
     ]
@@ -729,7 +729,7 @@ def test_limit_refused(app, kind, value, expected):
     ("endpoint", "saved"),
     [("/buoys/{buoy}/latest", "/buoys/{buoy}/latest/"), ("/v1/buoy-data_2/", "/v1/buoy-data_2/"), ("/", "/")],
 )
-def test_endpoint_is_stored_with_its_trailing_slash(app, endpoint, saved):
+def test_endpoint_is_stored_with_its_trailing_slash(app_context, endpoint, saved):
     record = stored(edited("ApiPlugin", spec__apiData__endpoint=endpoint))
     assert record.plugin_data_plugin.endpoint == saved
     assert manifests.manifest(record)["spec"]["apiData"]["endpoint"] == saved
@@ -753,24 +753,24 @@ ENDPOINT_FORM = (
         ("/buoys/{station}/", f"the placeholder {{station}} is not a declared parameter (declared: buoy; {RULE})"),
     ],
 )
-def test_endpoint_refused(app, endpoint, expected):
+def test_endpoint_refused(app_context, endpoint, expected):
     assert errors(edited("ApiPlugin", spec__apiData__endpoint=endpoint)) == [f"spec.apiData.endpoint: {expected}"]
 
 
 @pytest.mark.parametrize(("method", "saved"), [(DROP, "GET"), (None, "GET"), ("patch", "PATCH"), ("Delete", "DELETE")])
-def test_method_defaults_to_get_any_case_stored_upper(app, method, saved):
+def test_method_defaults_to_get_any_case_stored_upper(app_context, method, saved):
     record = stored(edited("ApiPlugin", spec__apiData__method=method))
     assert record.plugin_data_plugin.method == saved
     assert manifests.manifest(record)["spec"]["apiData"]["method"] == saved
 
 
-def test_method_refused(app):
+def test_method_refused(app_context):
     assert errors(edited("ApiPlugin", spec__apiData__method="fetch")) == [
         "spec.apiData.method: 'FETCH' is not one of GET, POST, PUT, PATCH, DELETE (SPEC §1)"
     ]
 
 
-def test_url_params_headers_and_body_are_stored_as_smarter_keeps_them(app):
+def test_url_params_headers_and_body_are_stored_as_smarter_keeps_them(app_context):
     document = edited(
         "ApiPlugin",
         spec__apiData__urlParams=[{"key": "units", "value": "metric"}, {"key": "days", "value": 3}],
@@ -818,12 +818,12 @@ def test_url_params_headers_and_body_are_stored_as_smarter_keeps_them(app):
         ({"spec__apiData__body": "raw"}, f"spec.apiData.body: 'raw' is not a mapping or a list ({RULE})"),
     ],
 )
-def test_url_params_headers_and_body_refused(app, changes, expected):
+def test_url_params_headers_and_body_refused(app_context, changes, expected):
     assert errors(edited("ApiPlugin", **changes)) == [expected]
 
 
 @pytest.mark.parametrize("kind", SECTION)
-def test_sql_and_api_data_descriptions_are_ours_stored_and_exported(app, kind):
+def test_sql_and_api_data_descriptions_are_ours_stored_and_exported(app_context, kind):
     record = stored(edited(kind, **{f"spec__{SECTION[kind]}__description": "Ours."}))
     assert record.plugin_data_plugin.description == "Ours."
     assert manifests.manifest(record)["spec"][SECTION[kind]]["description"] == "Ours."
@@ -832,7 +832,7 @@ def test_sql_and_api_data_descriptions_are_ours_stored_and_exported(app, kind):
 # --- export -------------------------------------------------------------------------------------
 
 
-def test_export_writes_what_smarter_needs_to_read_it_back(app):
+def test_export_writes_what_smarter_needs_to_read_it_back(app_context):
     record = stored(edited("ApiPlugin", spec__apiData__endpoint="/buoys/{buoy}/latest"))
     document = manifests.manifest(record)
     assert document["metadata"]["pluginClass"] == "api"
@@ -843,12 +843,12 @@ def test_export_writes_what_smarter_needs_to_read_it_back(app):
 
 
 @pytest.mark.parametrize("kind", BASE)
-def test_export_import_export_is_stable_for_every_kind(app, kind):
+def test_export_import_export_is_stable_for_every_kind(app_context, kind):
     text = assert_round_trips(stored(edited(kind)))
     assert "searchTerms: []" not in text
 
 
-def test_check_upstream_warns_per_plugin_where_smarter_would_refuse(app, runner):
+def test_check_upstream_warns_per_plugin_where_smarter_would_refuse(app_context, runner):
     plain = stored(edited())
     assert manifests.upstream_warnings(plain) == []
     far = factories.plugin("far_plugin", prompt={"provider": "anthropic", "model": "claude-haiku-4-5"})
@@ -882,7 +882,7 @@ def test_check_upstream_warns_per_plugin_where_smarter_would_refuse(app, runner)
 # --- the same gate for every write path ---------------------------------------------------------
 
 
-def test_the_rules_hold_for_writes_outside_manifests(app):
+def test_the_rules_hold_for_writes_outside_manifests(app_context):
     record = factories.plugin("Weather Bot", tags=["sun", "sun"])
     assert (record.name, record.tags) == ("weather_bot", ["sun"])
     record.plugin_class = "api"

@@ -3,12 +3,12 @@
 import pytest
 
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
 from tests.factories import plugin, raw_prompt
+from tests.helpers import PASSWORD
 
 
 @pytest.mark.parametrize("width", (1280, 420))
-def test_the_dashboard_fits_and_a_bar_leads_to_its_prompts(app, users, new_context, live_server, width):
+def test_the_dashboard_fits_and_a_bar_leads_to_its_prompts(app_context, users, new_context, live_server, width):
     plugin("alpha", prompt={"provider": "anthropic", "model": "claude-haiku-4-5", "temperature": 0.3})
     plugin("beta")
     raw_prompt(plugin("retired", prompt=False).id, model="gpt-4-32k")
