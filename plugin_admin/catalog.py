@@ -58,6 +58,8 @@ class Provider:
     models: dict[str, Model]
     fine_tune_prefix: str | None = None
     unservable: dict[str, Unservable] = field(default_factory=dict)
+    temperature_note: str = ""
+    """What an operator must know about the temperature beyond its range (shown beside the field)."""
 
     @property
     def citation(self) -> str:
@@ -121,6 +123,7 @@ def parse_catalog(data: dict) -> Catalog:
             models=models,
             fine_tune_prefix=entry.get("fine_tune_prefix"),
             unservable=unservable,
+            temperature_note=temperature.get("note", ""),
         )
     return Catalog(providers=providers)
 

@@ -30,7 +30,10 @@ SHARED = next(
 """The Smarter samples in a ``shared`` folder above the repository; the project does not need them."""
 
 OPENAI = "catalog: openai, openai-python types/chat/completion_create_params.py, checked 2026-11-27"
-ANTHROPIC = "catalog: anthropic, anthropic-sdk-python types/message_create_params.py, checked 2026-11-27"
+ANTHROPIC = (
+    "catalog: anthropic, Anthropic Messages API under anthropic-version 2023-06-01"
+    " (anthropic-sdk-python 0.121.0 types/message_create_params.py), checked 2026-12-01"
+)
 MODIFIED_FIELDS = [
     "metadata.description",
     "metadata.version",
