@@ -6,7 +6,7 @@ Provider limits are data; this module only gives them a shape and answers lookup
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -23,10 +23,26 @@ class Model:
     temperature_adjustable: bool
     source: str
     checked: str
+    variant_of: str | None = None
+    """The catalog entry whose limits this dated snapshot or alias shares."""
 
     @property
     def citation(self) -> str:
         return f"catalog: {self.provider}/{self.name}, {self.source}, checked {self.checked}"
+
+
+@dataclass(frozen=True)
+class Unservable:
+    """A model name the provider has but whose API cannot serve a chat prompt, and why."""
+
+    name: str
+    reason: str
+    source: str
+    checked: str
+
+    @property
+    def citation(self) -> str:
+        return f"catalog: {self.source}, checked {self.checked}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class Provider:
     checked: str
     models: dict[str, Model]
     fine_tune_prefix: str | None = None
+    unservable: dict[str, Unservable] = field(default_factory=dict)
     temperature_note: str = ""
     """What an operator must know about the temperature beyond its range (shown beside the field)."""
 
@@ -52,16 +69,20 @@ class Provider:
         """The catalog model for ``name``, a fine-tuned name resolving to its base model."""
         if name in self.models:
             return self.models[name]
-        if self.fine_tune_prefix and name.startswith(self.fine_tune_prefix):
+        if self.is_fine_tuned(name):
             # OpenAI: ft:<base>[-YYYY-MM-DD]:<org>:<suffix>:<id>
-            base = name[len(self.fine_tune_prefix) :].split(":", 1)[0]
-            return self.models.get(_SNAPSHOT_SUFFIX.sub("", base))
+            base = name[len(self.fine_tune_prefix or "") :].split(":", 1)[0]
+            return self.models.get(base) or self.models.get(_SNAPSHOT_SUFFIX.sub("", base))
         return None
 
+    def is_fine_tuned(self, name: str) -> bool:
+        return self.fine_tune_prefix is not None and name.startswith(self.fine_tune_prefix)
+
     def suggestions(self, name: str) -> list[str]:
-        """Closest known model names, for error messages."""
-        found = difflib.get_close_matches(name, self.models, n=3, cutoff=0.4)
-        return found or list(self.models)[:3]
+        """Closest known model names (not their snapshots), for error messages."""
+        names = [key for key, model in self.models.items() if model.variant_of is None]
+        found = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+        return found or names[:3]
 
 
 @dataclass(frozen=True)
@@ -80,16 +101,14 @@ def parse_catalog(data: dict) -> Catalog:
     providers = {}
     for key, entry in data["providers"].items():
         models = {
-            name: Model(
-                name=name,
-                provider=key,
-                context_window=int(m["context_window"]),
-                max_output_tokens=int(m["max_output_tokens"]),
-                temperature_adjustable=bool(m["temperature_adjustable"]),
-                source=m["source"],
-                checked=m["checked"],
-            )
-            for name, m in entry["models"].items()
+            name: _model(key, name, m, base if name != base else None)
+            for base, m in entry["models"].items()
+            for name in (base, *m.get("variants", ()))
+        }
+        refused = entry.get("unservable", {"models": {}})
+        unservable = {
+            name: Unservable(name, refused["reasons"][reason], refused["source"], refused["checked"])
+            for name, reason in refused["models"].items()
         }
         temperature = entry["temperature"]
         providers[key] = Provider(
@@ -103,9 +122,23 @@ def parse_catalog(data: dict) -> Catalog:
             checked=entry["checked"],
             models=models,
             fine_tune_prefix=entry.get("fine_tune_prefix"),
+            unservable=unservable,
             temperature_note=temperature.get("note", ""),
         )
     return Catalog(providers=providers)
+
+
+def _model(provider: str, name: str, entry: dict, variant_of: str | None) -> Model:
+    return Model(
+        name=name,
+        provider=provider,
+        context_window=int(entry["context_window"]),
+        max_output_tokens=int(entry["max_output_tokens"]),
+        temperature_adjustable=bool(entry["temperature_adjustable"]),
+        source=entry["source"],
+        checked=entry["checked"],
+        variant_of=variant_of,
+    )
 
 
 @cache

@@ -181,13 +181,21 @@ def import_manifest(paths, dry_run):
 @click.command("export-manifest")
 @click.argument("ref", metavar="NAME|LOCATOR")
 @click.option("--format", "fmt", type=click.Choice(manifests.FORMATS), default="yaml", show_default=True)
-def export_manifest(ref, fmt):
+@click.option(
+    "--check-upstream",
+    is_flag=True,
+    help="Warn (on stderr) where the plugin uses what the Smarter platform refuses: another provider, "
+    "a temperature above 1, a fine-tuned model.",
+)
+def export_manifest(ref, fmt, check_upstream):
     """Print a plugin's Smarter manifest, found by name or by its locator (pluginmeta-r...x)."""
     plugin = manifests.find_plugin(ref)
     if plugin is None:
         click.echo(f"error: no plugin is named or located by {ref!r}", err=True)
         sys.exit(1)
     click.echo(manifests.export_plugin(plugin, fmt), nl=False)
+    for warning in manifests.upstream_warnings(plugin) if check_upstream else ():
+        click.echo(f"warning: {plugin.name}: Smarter would refuse {warning}", err=True)
 
 
 @click.command("prune-revisions")

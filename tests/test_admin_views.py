@@ -1,5 +1,6 @@
 """The admin views over HTTP: every route × role × anonymous, CSRF, hashed ids, validation."""
 
+import json
 import re
 
 import pytest
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 
 from plugin_admin.extensions import db
 from plugin_admin.hashing import hash_regex
-from plugin_admin.models import PluginMeta, PluginPrompt, User
+from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, User
 from tests import factories
 from tests.helpers import csrf_token
 from tests.live import form_fields
@@ -263,7 +264,10 @@ def test_viewer_sees_no_create_edit_or_delete_controls(client, auth, plugin):
     html = client.get("/admin/pluginmeta/").get_data(as_text=True)
     assert "/admin/pluginmeta/new/" not in html and "/admin/pluginmeta/edit/" not in html
     assert "/admin/pluginmeta/delete/" not in html
-    assert re.findall(r"modelActions\.execute\('(\w+)'\)", html) == ["export_manifests"]  # exporting is reading
+    assert re.findall(r"modelActions\.execute\('(\w+)'\)", html) == [
+        "export_checked_manifests",
+        "export_manifests",
+    ]  # exporting is reading
     assert 'name="rowid"' not in client.get("/admin/pluginprompt/").get_data(as_text=True)
 
 
@@ -461,3 +465,31 @@ def test_a_field_error_stays_on_its_own_form(client, auth, plugin):
         assert model_input(html).count("is-invalid") == 1
     for url in ("/admin/pluginprompt/new/", f"/admin/pluginprompt/edit/?id={plugin.plugin_prompt_plugin.hashed_id}"):
         assert "is-invalid" not in model_input(client.get(url).get_data(as_text=True)), url
+
+
+def test_data_form_applies_the_smarter_rules_and_keeps_null_lists_null(client, auth, app_context):
+    """The admin's data form passes the models' gate: a record it saves exports to a manifest Smarter reads."""
+    record = factories.plugin("buoy_api", plugin_class="api", data=False)
+    record.plugin_data_plugin = PluginData(
+        connection="buoys_api", endpoint="/buoys/{buoy}/", parameters=[{"name": "buoy", "type": "string"}]
+    )
+    db.session.commit()
+    data = record.plugin_data_plugin
+    assert (data.method, data.test_values, data.limit) == ("GET", None, None)
+    auth.login("editor")
+    url = f"/admin/plugindata/edit/?id={data.hashed_id}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    assert fields["test_values"].strip() == ""  # null shows blank, not []
+    assert json.loads(fields["parameters"]) == [{"name": "buoy", "type": "string", "required": False}]
+    response = client.post(url, data={**fields, "description": "Changed.", "endpoint": "/buoys/{buoy}/latest"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (data.description, data.endpoint, data.test_values) == ("Changed.", "/buoys/{buoy}/latest/", None)
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    html = client.post(url, data={**fields, "test_values": "[]", "endpoint": "https://buoys.example/"}).get_data(
+        as_text=True
+    )
+    assert "is not an endpoint path" in field_errors(html, "endpoint")
+    assert "has no test value for the parameter &#39;buoy&#39;" in field_errors(html, "test_values")
+    db.session.expire_all()
+    assert (data.endpoint, data.test_values) == ("/buoys/{buoy}/latest/", None)

@@ -169,7 +169,7 @@ def test_invalid_manifest_keeps_the_text_lists_located_errors_and_writes_nothing
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert textarea(html) == BROKEN
-    assert "line 13: spec.prompt.temperature: 3 is above openai&#39;s range 0–2" in html
+    assert "line 15: spec.prompt.temperature: 3 is above openai&#39;s range 0–2" in html
     assert "The manifest has errors, listed below; nothing was imported." in html
     assert 'id="confirm-form"' not in html
     db.session.expire_all()
@@ -199,7 +199,7 @@ def test_forged_confirm_of_an_invalid_manifest_writes_nothing(editor):
 
     data = {"text": BROKEN, "source": "pasted text", "digest": plan_digest(BROKEN, plan), "csrf_token": token}
     response = editor.post(CONFIRM, data=data)
-    assert response.status_code == 200 and "line 13: spec.prompt.temperature" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "line 15: spec.prompt.temperature" in response.get_data(as_text=True)
     assert names() == []
 
 
@@ -340,8 +340,8 @@ def test_download_needs_a_login(client, users):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
-def export_action(client, ids, token=True):
-    data = {"action": "export_manifests", "rowid": ids}
+def export_action(client, ids, token=True, action="export_manifests"):
+    data = {"action": action, "rowid": ids}
     if token:
         data["csrf_token"] = csrf_token(client, "/admin/pluginmeta/")
     return client.post("/admin/pluginmeta/action/", data=data)
@@ -357,6 +357,28 @@ def test_viewer_bulk_exports_the_selection_as_one_yaml_file(client, auth, users)
     assert response.headers["Content-Disposition"] == "attachment; filename=plugin-manifests.yaml"
     assert response.get_data(as_text=True) == manifests.export_many([plugins[1], plugins[0]])
     response.close()
+
+
+def test_export_checked_against_smarter_heads_each_manifest_with_what_it_would_refuse(client, auth, users):
+    away = factories.plugin("away_plugin", prompt={"provider": "anthropic", "model": "claude-haiku-4-5"})
+    warm = factories.plugin("warm_plugin", prompt={"temperature": 1.5})
+    auth.login("viewer")
+    html = client.get(f"/admin/pluginmeta/details/?id={away.hashed_id}").get_data(as_text=True)
+    url = f"/admin/pluginmeta/manifest/?id={away.hashed_id}&amp;format=yaml&amp;check_upstream=1"
+    assert url in html
+    text = client.get(htmllib.unescape(url)).get_data(as_text=True)
+    refused_away = "# Smarter would refuse spec.prompt.provider 'anthropic': it takes only 'openai'\n"
+    assert text == refused_away + manifests.export_plugin(away)
+    response = export_action(client, [warm.hashed_id, away.hashed_id], action="export_checked_manifests")
+    assert response.get_data(as_text=True) == (
+        refused_away
+        + manifests.export_plugin(away)
+        + "# Smarter would refuse spec.prompt.temperature 1.5: it takes 0 to 1\n"
+        + manifests.export_plugin(warm)
+    )
+    response.close()
+    plan = manifests.plan_import(manifests.load_documents(text, "checked.yaml"))  # the comments do not matter
+    assert [d.action for d in plan.documents] == ["unchanged"]
 
 
 def test_bulk_export_of_nothing_goes_back_with_a_message(client, auth, users):

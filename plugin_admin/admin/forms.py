@@ -1,6 +1,8 @@
 """Form pieces for the admin views: CSRF-aware forms, list-friendly fields, hashed-id ajax lookups,
 and the catalog limits a prompt form shows next to its fields."""
 
+import json
+
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import JSONField
@@ -88,11 +90,19 @@ class ModelConverter(AdminModelConverter):
         return LimitedJSONField(**field_args)
 
 
-class JSONListField(LimitedJSONField):
-    """JSON for list-valued columns: empty shows as ``[]`` (Flask-Admin's JSONField shows ``{}``)."""
+class JSONValueField(LimitedJSONField):
+    """JSON for JSON columns: null shows blank and blank reads as null; ``[]`` and ``{}`` show as
+    themselves. Flask-Admin's JSONField shows ``{}`` for null (and for ``[]``), so saving a form
+    turned a null list into a mapping; Smarter reads ``testValues: []`` beside parameters as
+    "none given", null as "not given"."""
 
     def _value(self):
-        return super()._value() if self.raw_data or self.data else "[]"
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else json.dumps(self.data, ensure_ascii=False)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value.strip() for value in valuelist or ()])
 
 
 class HashedAjaxLoader(QueryAjaxModelLoader):

@@ -36,6 +36,7 @@ SOURCE_MAX = 255
 CONTENT_TYPES = {"yaml": "text/yaml; charset=utf-8", "json": "application/json; charset=utf-8"}
 BULK_FILENAME = "plugin-manifests.yaml"
 EXPORT_ACTION = "export_manifests"
+CHECKED_EXPORT_ACTION = "export_checked_manifests"
 BADGES = {
     manifests.CREATE: "success",
     manifests.UPDATE: "warning",
@@ -59,25 +60,34 @@ class ManifestExports(ModelView):
     """
 
     def action_role(self, name: str) -> str:
-        return self.read_role if name == EXPORT_ACTION else super().action_role(name)
+        return self.read_role if name in (EXPORT_ACTION, CHECKED_EXPORT_ACTION) else super().action_role(name)
 
     @expose("/manifest/")
     def manifest_view(self):
+        """``?check_upstream=1``: a YAML manifest headed by comments naming what Smarter would refuse."""
         plugin = self.get_one(get_mdict_item_or_list(request.args, "id"))  # as the details page reads it
         fmt = request.args.get("format", "yaml")
         if plugin is None or fmt not in manifests.FORMATS:
             abort(404)
-        return manifest_response(manifests.export_plugin(plugin, fmt), manifests.manifest_filename(plugin, fmt), fmt)
+        text = manifests.export_plugin(plugin, fmt, check_upstream=request.args.get("check_upstream") == "1")
+        return manifest_response(text, manifests.manifest_filename(plugin, fmt), fmt)
 
     @action(EXPORT_ACTION, "Export manifests")
     def action_export_manifests(self, ids):
+        return self.export_selection(ids, check_upstream=False)
+
+    @action(CHECKED_EXPORT_ACTION, "Export manifests, noting what Smarter would refuse")
+    def action_export_checked_manifests(self, ids):
+        return self.export_selection(ids, check_upstream=True)
+
+    def export_selection(self, ids, check_upstream: bool):
         """One multi-document YAML file of the selected plugins, by name; ids that do not decode are ignored."""
         query = sa.select(PluginMeta).where(PluginMeta.id.in_(self.decode_ids(ids))).order_by(PluginMeta.name)
         plugins = db.session.scalars(query).all()
         if not plugins:
             flash("None of the selected plugins exists any more; nothing was exported.", "error")
             return None  # back to the list
-        return manifest_response(manifests.export_many(plugins), BULK_FILENAME, "yaml")
+        return manifest_response(manifests.export_many(plugins, check_upstream=check_upstream), BULK_FILENAME, "yaml")
 
 
 class ImportForm(FlaskForm):

@@ -43,7 +43,7 @@ from .forms import (
     ChangeNoteField,
     CommaListField,
     HashedAjaxLoader,
-    JSONListField,
+    JSONValueField,
     ModelConverter,
     NewPasswordField,
     OpenedVersionField,
@@ -373,7 +373,7 @@ class PluginMetaView(ManifestExports, SecureModelView):
         for key in ("plugin_selector_plugin", "plugin_prompt_plugin", "plugin_data_plugin")
     }
     form_selects = {"plugin_class": choices(validation.PLUGIN_CLASSES)}
-    form_overrides = {"tags": CommaListField, "annotations": JSONListField}
+    form_overrides = {"tags": CommaListField, "annotations": JSONValueField}
     form_args = {"annotations": {"description": 'A JSON list of one-key mappings, e.g. [{"team": "weather"}].'}}
     form_excluded_columns = (
         *SecureModelView.form_excluded_columns,
@@ -511,7 +511,9 @@ class PluginDataView(PluginPartView):
         "limit",
     )
     form_selects = {"method": choices(("", *validation.HTTP_METHODS), {"": "—"})}
-    form_overrides = {"parameters": JSONListField, "test_values": JSONListField}
+    form_overrides = dict.fromkeys(
+        ("static_data", "url_params", "headers", "body", "parameters", "test_values"), JSONValueField
+    )
 
 
 class UserView(SecureModelView):

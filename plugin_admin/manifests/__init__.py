@@ -7,29 +7,35 @@ What a manifest means, and how it round-trips:
 
 - A manifest is the whole plugin. A key it leaves out takes the model's default, so importing
   a trimmed manifest resets what it omits (the dry-run diff shows it), and a data part of
-  another plugin class is cleared. ``metadata.pluginClass`` may be left out (the kind says it).
+  another plugin class is cleared. The keys the Smarter platform requires (``schema.REQUIRED``)
+  may not be left out, and where Smarter's default differs from a column's (``limit`` 100; an
+  omitted temperature is the model's own) ``schema.WHEN_ABSENT`` says so.
 - Every value passes the models' clean and validate (the one gate); their
   ``{field: [messages]}`` come back located at manifest paths, with the line where the parser
   knows it (the nearest enclosing key when the key itself is absent).
-- The models' cleaning is kept: names become snake_case, descriptions and system roles lose
-  surrounding blanks, so a folded ``>`` system role loses its final newline. Export writes
+- The models' cleaning is kept: names are normalised as Smarter stores them, endpoints gain
+  their trailing ``/``, item values Smarter keeps as text become text, descriptions and system
+  roles lose surrounding blanks, so a folded ``>`` system role loses its final newline. Export writes
   strings with newlines as literal ``|`` blocks and never wraps lines.
 - Values are JSON values (the columns are JSON): unquoted YAML dates such as
   ``release-date: 2024-06-15`` become ISO 8601 strings, which export quotes so they stay
   strings; NaN, infinity, binary, sets and non-string keys are refused.
 - Export keeps a fixed key order (the Smarter manifest format's) and the stored order inside free-form data;
-  ``metadata.author`` is written only when set; a missing selector or prompt is left out
-  (such a manifest is refused on import until the part is added).
+  ``metadata.author`` is written only when set; ``searchTerms`` is null beside ``always`` and
+  ``llm`` (Smarter refuses ``[]`` there); a missing selector or prompt is left out (such a
+  manifest is refused on import until the part is added). ``upstream_warnings`` names what a
+  plugin uses that Smarter would refuse.
 - Parsing uses ``yaml.safe_load_all`` (and ``yaml.compose_all`` under ``SafeLoader`` for line
   numbers): no tag can run code; aliases may not expand past ``MAX_VALUES``.
 """
 
 from .applying import apply
-from .exporting import export_many, export_plugin, find_plugin, manifest, manifest_filename
+from .exporting import export_many, export_plugin, find_plugin, manifest, manifest_filename, upstream_warnings
 from .loading import load_documents, load_path, load_upload, manifest_paths
 from .planning import plan_import
 from .schema import (
     API_VERSION,
+    API_VERSIONS,
     CREATE,
     FORMATS,
     INVALID,
@@ -48,6 +54,7 @@ from .schema import (
 
 __all__ = [
     "API_VERSION",
+    "API_VERSIONS",
     "CREATE",
     "FORMATS",
     "INVALID",
@@ -73,4 +80,5 @@ __all__ = [
     "manifest_filename",
     "manifest_paths",
     "plan_import",
+    "upstream_warnings",
 ]

@@ -8,9 +8,16 @@ import sqlalchemy as sa
 import yaml
 
 from .. import validation
+from ..catalog import get_catalog
 from ..extensions import db
-from ..models import PluginMeta
-from .schema import API_VERSION, FORMATS, KINDS, OMITTED_WHEN_NULL, fields_of, record_of
+from ..models import PluginMeta, PluginSelector
+from .schema import API_VERSION, FIELDS, FORMATS, KINDS, OMITTED_WHEN_NULL, fields_of, record_of
+
+UPSTREAM_PROVIDER = "openai"
+UPSTREAM_TEMPERATURE_MAX = 1.0
+UPSTREAM_TEXT_MAX = 8192
+"""Smarter's limits where ours go further: its one provider, its temperature range 0–1, and the
+8,192 characters it allows a system role holding a newline, quote or brace."""
 
 
 def find_plugin(ref: str) -> PluginMeta | None:
@@ -18,7 +25,7 @@ def find_plugin(ref: str) -> PluginMeta | None:
     found = PluginMeta.get_object_by_locator(ref)
     if found is not None:
         return found
-    name = validation.snake_case(ref)
+    name = validation.normalise_name(ref)
     return db.session.scalar(sa.select(PluginMeta).filter_by(name=name)) if name else None
 
 
@@ -33,6 +40,8 @@ def manifest(plugin: PluginMeta) -> dict:
             value = getattr(record, column)
             if value is None and path in OMITTED_WHEN_NULL:
                 continue
+            if path == FIELDS[PluginSelector]["search_terms"] and getattr(record, "directive", None) != "search_terms":
+                value = None  # Smarter refuses [] beside always or llm; null it reads
             section = document
             for key in path[:-1]:
                 section = section.setdefault(key, {})
@@ -72,12 +81,47 @@ def _dump(documents: list[dict], fmt: str, single: bool) -> str:
     )
 
 
-def export_plugin(plugin: PluginMeta, fmt: str = "yaml") -> str:
-    return _dump([manifest(plugin)], fmt, single=True)
+def upstream_warnings(plugin: PluginMeta) -> list[str]:
+    """Where ``plugin`` uses what this app accepts and Smarter refuses (each reads after "Smarter would
+    refuse"): what to change before moving it to the platform."""
+    found = []
+    prompt = plugin.plugin_prompt_plugin
+    if prompt is not None:
+        provider = get_catalog().provider(prompt.provider)
+        if prompt.provider != UPSTREAM_PROVIDER:
+            found.append(f"spec.prompt.provider {prompt.provider!r}: it takes only {UPSTREAM_PROVIDER!r}")
+        if prompt.temperature > UPSTREAM_TEMPERATURE_MAX:
+            found.append(f"spec.prompt.temperature {prompt.temperature:g}: it takes 0 to 1")
+        if provider is not None and provider.is_fine_tuned(prompt.model):
+            found.append(f"spec.prompt.model {prompt.model!r}: it takes no fine-tuned model")
+        role = prompt.system_role or ""
+        if len(role) > UPSTREAM_TEXT_MAX and not validation.CLEAN_WITH_SPACES_RE.match(role):
+            found.append(
+                f"spec.prompt.systemRole of {len(role):,} characters holding a newline, quote or brace:"
+                f" it takes at most {UPSTREAM_TEXT_MAX:,} such characters"
+            )
+    if plugin.plugin_class in ("sql", "api") and plugin.plugin_data_plugin is not None:
+        kind = "SqlConnection" if plugin.plugin_class == "sql" else "ApiConnection"
+        connection = plugin.plugin_data_plugin.connection
+        found.append(f"spec.connection {connection!r} unless its account has a {kind} of that name")
+    return found
 
 
-def export_many(plugins, fmt: str = "yaml") -> str:
+def _checked(plugin: PluginMeta, text: str) -> str:
+    """A YAML document headed by comments naming what Smarter would refuse (import ignores them)."""
+    return "".join(f"# Smarter would refuse {warning}\n" for warning in upstream_warnings(plugin)) + text
+
+
+def export_plugin(plugin: PluginMeta, fmt: str = "yaml", check_upstream: bool = False) -> str:
+    """``check_upstream``: YAML only, each warning of ``upstream_warnings`` as a comment above the manifest."""
+    text = _dump([manifest(plugin)], fmt, single=True)
+    return _checked(plugin, text) if check_upstream and fmt == "yaml" else text
+
+
+def export_many(plugins, fmt: str = "yaml", check_upstream: bool = False) -> str:
     """Several plugins in one text: multi-document YAML, or a JSON list (even of one)."""
+    if fmt == "yaml":
+        return "".join(export_plugin(p, fmt, check_upstream) for p in plugins)
     return _dump([manifest(p) for p in plugins], fmt, single=False)
 
 

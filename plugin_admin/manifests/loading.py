@@ -156,6 +156,7 @@ def _expanded_size(node, sizes: dict, open_nodes: set) -> int:
     return size
 
 
+TWICE = "keep one (Smarter would silently keep the last; here neither is lost unseen)"
 _KEY_KINDS = {
     "bool": "a boolean (YAML 1.1: yes, no, on, off)",
     "int": "a number",
@@ -178,7 +179,7 @@ def _walk_lines(doc: ManifestDocument, node, path: tuple) -> None:
             line = key_node.start_mark.line + 1
             if key is not None and key in seen:
                 doc.errors.append(
-                    Problem(dotted((*path, key)), f"appears twice (first on line {seen[key]}); keep one", line)
+                    Problem(dotted((*path, key)), f"appears twice (first on line {seen[key]}); {TWICE}", line)
                 )
             seen.setdefault(key, line)
             doc.lines.setdefault((*path, key), line)

@@ -7,19 +7,23 @@ import sqlalchemy as sa
 
 from .. import validation
 from ..extensions import db
-from ..models import PluginData, PluginMeta, prepare_rows
+from ..models import PluginData, PluginMeta, PluginSelector, prepare_rows
 from ..validation import ValidationError, show
 from .schema import (
     ABSENT,
-    API_VERSION,
+    API_VERSIONS,
     CREATE,
     DATA_FIELDS,
     FIELDS,
     IDENTITY,
+    IGNORED,
     INVALID,
+    ITEM_FIELDS,
     KINDS,
+    REQUIRED,
     UNCHANGED,
     UPDATE,
+    WHEN_ABSENT,
     Change,
     DocumentPlan,
     ImportPlan,
@@ -77,13 +81,16 @@ class Planner:
         plugin_class = self.check_header(data)
         fields = fields_of(plugin_class)
         bad_sections = self.check_sections(data, fields)
+        self.check_required(data, fields, bad_sections)
         self.warn_unknown_keys(data, plugin_class)
+        self.warn_unknown_item_keys(data, plugin_class)
         rows = {
             model: self.row(data, model, columns)
             for model, columns in fields.items()
             if not any(path[: len(s)] == s for s in bad_sections for path in columns.values())
         }
         self.check_rows(rows, plugin_class)
+        self.check_search_terms(data)
         self.decide(rows)
         self.plan.errors.sort(key=_by_line)
         self.plan.warnings.sort(key=_by_line)
@@ -93,9 +100,9 @@ class Planner:
         """apiVersion and kind; returns the plugin class the kind names."""
         version = data.get("apiVersion", ABSENT)
         if version is ABSENT:
-            self.error(("apiVersion",), f"is required ({API_VERSION})")
-        elif version != API_VERSION:
-            self.error(("apiVersion",), f"{show(version)} is not supported; use {API_VERSION}")
+            self.error(("apiVersion",), f"is required ({' or '.join(API_VERSIONS)})")
+        elif version not in API_VERSIONS:
+            self.error(("apiVersion",), f"{show(version)} is not supported; use {' or '.join(API_VERSIONS)}")
         kind = data.get("kind", ABSENT)
         if kind is ABSENT:
             self.error(("kind",), f"is required (one of {', '.join(KINDS)})")
@@ -124,6 +131,47 @@ class Planner:
                 bad.add(section)
         return bad
 
+    def check_required(self, data: dict, fields: dict, bad_sections: set[tuple]) -> None:
+        """Keys Smarter requires, even where a column has a default: ``systemRole``, ``directive``..."""
+        paths = {path for columns in fields.values() for path in columns.values()}
+        for path, nullable in REQUIRED.items():
+            if path not in paths or any(path[: len(b)] == b for b in bad_sections):
+                continue
+            value = _lookup(data, path)
+            if value is ABSENT or (value is None and not nullable):
+                self.error(path, "is required (it may be null)" if nullable else "is required")
+                self.refused.add(dotted(path))
+
+    def check_search_terms(self, data: dict) -> None:
+        """``searchTerms: []`` beside ``always`` or ``llm``: Smarter refuses it (absent or null it reads)."""
+        selector = _lookup(data, ("spec", "selector"))
+        if (
+            isinstance(selector, dict)
+            and selector.get("searchTerms") == []
+            and selector.get("directive")
+            in (
+                "always",
+                "llm",
+            )
+        ):
+            self.error(
+                FIELDS[PluginSelector]["search_terms"],
+                f"[] is refused with the directive {selector['directive']}: leave the key out or write null "
+                "(Smarter's rule)",
+            )
+
+    def warn_unknown_item_keys(self, data: dict, plugin_class: str | None) -> None:
+        """Item keys Smarter does not define: dropped, each with a warning."""
+        for column, path in DATA_FIELDS.get(plugin_class or "", {}).items():
+            items = _lookup(data, path)
+            if column not in ITEM_FIELDS or not isinstance(items, list):
+                continue
+            names = list(ITEM_FIELDS[column])
+            for index, item in enumerate(items):
+                for key in item if isinstance(item, dict) else ():
+                    if key not in names:
+                        self.warn((*path, index, key), f"unknown key; dropped (known here: {', '.join(names)})")
+
     def warn_unknown_keys(self, data: dict, plugin_class: str | None) -> None:
         classes = [plugin_class] if plugin_class else list(DATA_FIELDS)
         paths = [("apiVersion",), ("kind",)]
@@ -137,7 +185,7 @@ class Planner:
         for section, names in known.items():
             value = _lookup(data, section)
             for key in value if isinstance(value, dict) else ():
-                if key not in names:
+                if key not in names and (*section, key) not in IGNORED:
                     self.warn((*section, key), f"unknown key; ignored (known here: {', '.join(names)})")
 
     def row(self, data: dict, model, columns: dict[str, tuple]) -> dict:
@@ -146,7 +194,9 @@ class Planner:
         strings = _string_columns(model)
         for column, path in columns.items():
             value = _lookup(data, path)
-            if value is ABSENT:
+            if value is ABSENT and path in WHEN_ABSENT:
+                value = WHEN_ABSENT[path]
+            if value is ABSENT or dotted(path) in self.refused:
                 continue
             if column in strings and value is not None and not isinstance(value, str):
                 written = repr(value) if isinstance(value, float) else show(value)  # 1.0, not show's "1"
@@ -186,7 +236,7 @@ class Planner:
         PluginMeta.clean_values(values)
         name = values["name"]
         if "name" in meta and name and validation.NAME_RE.match(name) and name != meta["name"]:
-            cleaned = f"{show(meta['name'])} is saved as {show(name)} (names are snake_case)"
+            cleaned = f"{show(meta['name'])} is saved as {show(name)} (names are stored as Smarter normalises them)"
             self.warn(FIELDS[PluginMeta]["name"], cleaned)
         if not name:
             return None
@@ -207,7 +257,8 @@ class Planner:
         if plugin_class and stated in validation.PLUGIN_CLASSES and stated != plugin_class:
             self.error(
                 FIELDS[PluginMeta]["plugin_class"],
-                f"{show(stated)} does not match kind {self.plan.kind}, whose pluginClass is {plugin_class}",
+                f"{show(stated)} does not match kind {self.plan.kind}, whose pluginClass is {plugin_class}"
+                " (Smarter does not compare them, and would store a plugin of another class than its kind)",
             )
 
     def decide(self, rows: dict) -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel
-from ..validation import show
+from ..validation import DEFAULT_LIMIT, ITEM_KEYS, show
 
 API_VERSION = "smarter.sh/v1"
+API_VERSIONS = (API_VERSION, "smarter.sh/v0")
+"""The versions Smarter reads; export writes the first."""
 KINDS = {"Plugin": "static", "SqlPlugin": "sql", "ApiPlugin": "api"}
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_VALUES = 100_000
@@ -87,6 +89,30 @@ def record_of(plugin: PluginMeta, model: type[TimestampedModel]) -> TimestampedM
 
 
 OMITTED_WHEN_NULL = {("metadata", "author")}
+REQUIRED = {
+    ("metadata", "name"): False,
+    ("metadata", "description"): True,
+    ("metadata", "version"): True,
+    ("metadata", "pluginClass"): False,
+    ("spec", "selector", "directive"): False,
+    ("spec", "prompt", "systemRole"): False,
+    ("spec", "data", "staticData"): False,
+    ("spec", "connection"): False,
+    ("spec", "sqlData", "sqlQuery"): False,
+    ("spec", "apiData", "endpoint"): False,
+}
+"""Keys Smarter requires (no default fills them), each with whether null is a value."""
+WHEN_ABSENT = {
+    ("spec", "prompt", "temperature"): None,
+    ("spec", "sqlData", "limit"): DEFAULT_LIMIT,
+    ("spec", "apiData", "limit"): DEFAULT_LIMIT,
+}
+"""What an absent key means where it differs from the column's default: Smarter's ``limit`` of 100;
+no temperature, so the model picks its own (a fixed-temperature model's, else 0.5)."""
+IGNORED = {("status",)}
+"""Keys Smarter writes and never reads back: ignored without a warning."""
+ITEM_FIELDS = ITEM_KEYS
+"""Data columns holding lists of items, and the keys Smarter defines for their items."""
 IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version", "revision", "changed_by")
 """Columns a manifest never sets: an update keeps them, so hashed ids and locators stay."""
 ABSENT = object()
@@ -164,7 +190,7 @@ class DocumentPlan:
     action: str = INVALID
     kind: str | None = None
     name: str | None = None
-    """The plugin's name as stored (cleaned to snake_case)."""
+    """The plugin's name as stored (normalised as Smarter stores names)."""
     changes: list[Change] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from .. import hashing, serialization, validation
 from ..caching import CachedReads
@@ -92,6 +93,12 @@ class TimestampedModel(SmarterCompat, CachedReads, Model):
         kind = cls.__table__.c[column].type
         return kind.length if isinstance(kind, sa.String) else None
 
+    @classmethod
+    def column_default(cls, column: str):
+        """The scalar default a column declares (what an omitted value becomes)."""
+        default = cls.__table__.c[column].default
+        return default.arg if isinstance(default, ScalarElementColumnDefault) else None
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         attrs = {"__module__": cls.__module__}
@@ -153,7 +160,7 @@ class TimestampedModel(SmarterCompat, CachedReads, Model):
 
     @classmethod
     def clean_values(cls, values: dict) -> None:
-        """Normalise a record's values in place (strip, lower-case, snake_case)."""
+        """Normalise a record's values in place (strip, lower-case, names as Smarter stores them)."""
 
     @classmethod
     def check_values(cls, values: dict) -> Errors:

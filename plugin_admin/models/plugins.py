@@ -73,12 +73,12 @@ class PluginMeta(TimestampedModel):
 
     @classmethod
     def clean_values(cls, v: dict) -> None:
-        v["name"] = validation.snake_case(v["name"])
+        v["name"] = validation.clean_name(v["name"])
         v["description"] = (v["description"] or "").strip()
-        v["plugin_class"] = validation.stripped(v["plugin_class"] or "static").lower()
-        v["version"] = validation.stripped(v["version"])
-        v["tags"] = validation.clean_string_list(v["tags"])
-        v["annotations"] = v["annotations"] if v["annotations"] is not None else []
+        v["plugin_class"] = v["plugin_class"] or "static"  # exact case, as Smarter compares it
+        v["version"] = validation.stripped(v["version"]) or cls.column_default("version")
+        v["tags"] = validation.clean_tags(v["tags"])
+        v["annotations"] = validation.clean_annotations(v["annotations"])
         v["author"] = validation.stripped(v["author"]) or None
 
     @classmethod
@@ -88,7 +88,7 @@ class PluginMeta(TimestampedModel):
         validation.check_choice(errors, "plugin_class", v["plugin_class"], validation.PLUGIN_CLASSES)
         validation.check_semver(errors, v["version"])
         validation.check_length(errors, "version", v["version"], cls.max_length("version"))
-        validation.check_string_list(errors, "tags", v["tags"])
+        validation.check_terms(errors, "tags", v["tags"], "tag")
         validation.check_annotations(errors, v["annotations"])
         return errors
 
@@ -114,8 +114,7 @@ class PluginSelector(TimestampedModel):
 
     @classmethod
     def clean_values(cls, v: dict) -> None:
-        v["directive"] = validation.stripped(v["directive"] or "search_terms").lower()
-        v["search_terms"] = validation.clean_string_list(v["search_terms"])
+        v["search_terms"] = v["search_terms"] if v["search_terms"] is not None else []
 
     @classmethod
     def check_values(cls, v: dict) -> Errors:
@@ -153,9 +152,11 @@ class PluginPrompt(TimestampedModel):
         v["model"] = validation.stripped(v["model"])
         v["system_role"] = validation.stripped(v["system_role"])
         if isinstance(v["temperature"], str):
-            v["temperature"] = _parse(float, v["temperature"])
-        if isinstance(v["max_completion_tokens"], str):
-            v["max_completion_tokens"] = _parse(int, v["max_completion_tokens"])
+            v["temperature"] = _parse(float, v["temperature"]) if v["temperature"].strip() else None
+        if v["temperature"] is None:
+            default = cls.column_default("temperature")
+            v["temperature"] = validation.default_temperature(get_catalog(), v["provider"], v["model"], default)
+        v["max_completion_tokens"] = validation.whole_number(v["max_completion_tokens"])
 
     @classmethod
     def check_values(cls, v: dict) -> Errors:
@@ -239,7 +240,14 @@ class PluginData(TimestampedModel):
         v["description"] = (v["description"] or "").strip()
         for field in ("connection", "sql_query", "endpoint"):
             v[field] = validation.stripped(v[field]) or None
+        if isinstance(v["endpoint"], str) and not v["endpoint"].endswith("/"):
+            v["endpoint"] += "/"  # as Smarter stores it
         v["method"] = validation.stripped(v["method"]).upper() if v["method"] else None
+        if v["plugin_class"] == "api" and v["method"] is None:
+            v["method"] = "GET"
+        for field, keys in validation.ITEM_KEYS.items():
+            v[field] = validation.clean_items(v[field], keys)
+        v["limit"] = validation.whole_number(v["limit"])
 
     @classmethod
     def check_values(cls, v: dict) -> Errors:
