@@ -74,13 +74,19 @@ def settings(uri: str, **extra) -> dict:
 
 
 def empty_tables() -> None:
-    """Delete every row and restart the ids (call inside an app context)."""
-    tables = [f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)]  # quoted: "transaction" is a keyword
+    """Delete every row and restart the ids (call inside an app context).
+
+    DELETE, children first, rather than TRUNCATE: on tables this small it takes a few
+    milliseconds where TRUNCATE took a quarter of a second on PostgreSQL, once per test."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    for table in tables:
+        db.session.execute(sa.text(f'DELETE FROM "{table.name}"'))  # quoted: "transaction" is a keyword
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
         for table in tables:
-            db.session.execute(sa.text(f"DELETE FROM {table}"))
+            if "id" in table.c:
+                restart = sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), 1, false)")
+                db.session.execute(restart, {"table": f'"{table.name}"'})
+    else:
         db.session.execute(sa.text("DELETE FROM sqlite_sequence"))  # ids restart, as on PostgreSQL
     db.session.commit()
 

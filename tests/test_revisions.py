@@ -121,7 +121,8 @@ def test_cli_commands_take_actor_and_note(app, runner, tmp_path):
 
     manifest = tmp_path / "weather.yaml"
     manifest.write_text(
-        "apiVersion: smarter.sh/v1\nkind: Plugin\nmetadata: {name: weather, description: d, version: 1.0.0}\n"
+        "apiVersion: smarter.sh/v1\nkind: Plugin\n"
+        "metadata: {name: weather, description: d, version: 1.0.0, pluginClass: static}\n"
         "spec:\n  selector: {directive: always}\n  prompt: {provider: openai, model: gpt-4o-mini, systemRole: Hi}\n"
         "  data: {description: x, staticData: {a: 1}}\n"
     )
