@@ -44,6 +44,7 @@ from .forms import (
     choices,
     with_catalog_hints,
 )
+from .jump import JumpView
 from .manifests import ManifestExports, ManifestImportView
 
 log = logging.getLogger(__name__)
@@ -317,6 +318,18 @@ def _plugin_link(view, context, model, name):
     return SecureModelView.details_link(model.plugin)
 
 
+def open_link(text_of=str):
+    """A list cell that opens its row's record (the form for editors, else the details page):
+    a row's main link, so opening a prompt takes no hunting for the pencil icon."""
+
+    def format_cell(view, context, model, name):
+        target = ".edit_view" if view.can_edit else ".details_view"
+        url = urls.endpoint_url(f"{view.endpoint}{target}", id=model.hashed_id)
+        return Markup('<a href="{}" class="row-link">{}</a>').format(url, text_of(model))
+
+    return format_cell
+
+
 PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin name…", "minimum_input_length": 1}}
 
 
@@ -326,6 +339,7 @@ class PluginMetaView(ManifestExports, SecureModelView):
         EndpointLinkRowAction("fa fa-download", ".manifest_view", title="Export manifest (YAML)")
     ]
     column_list = ("name", "plugin_class", "version", "author", "updated_at")
+    column_formatters = {"name": open_link()}
     column_searchable_list = ("name", "description", "author")
     column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
     column_sortable_list = ("name", "plugin_class", "version", "author", "updated_at")
@@ -367,7 +381,7 @@ class PluginPartView(SecureModelView):
     """Selector, prompt and data: each belongs to one plugin, picked by typing its name."""
 
     form_ajax_refs = PLUGIN_FORM_AJAX
-    column_formatters = {"plugin": _plugin_link}
+    column_formatters = {"plugin": open_link(lambda model: model.plugin)}
     column_formatters_detail = {"plugin": _plugin_link}
     column_filters = ("plugin.name",)
     column_labels = {"plugin.name": "Plugin"}
@@ -458,6 +472,7 @@ class UserView(SecureModelView):
 
     read_role = write_role = delete_role = "admin"
     column_list = ("username", "role", "active", "updated_at")
+    column_formatters = {"username": open_link()}
     column_details_list = ("username", "role", "active", "created_at", "updated_at")
     column_searchable_list = ("username",)
     column_filters = ("role", "active", *updated_filters(User))
@@ -495,4 +510,5 @@ def init_admin(app) -> Admin:
     admin.add_view(PluginDataView(PluginData, session, name="Plugin data", endpoint="plugindata"))
     admin.add_view(UserView(User, session, name="Users", endpoint="user"))
     admin.add_view(ManifestImportView(name="Import manifest", endpoint="manifests"))
+    admin.add_view(JumpView(name="Go to", endpoint="jump", url="/admin/go"))
     return admin

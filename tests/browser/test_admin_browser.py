@@ -51,7 +51,7 @@ def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(a
     page.select_option("#plugin_class", "static")
     page.click("input[type=submit][value=Save]")
     page.wait_for_url(re.compile(r"/admin/pluginmeta/(\?.*)?$"))
-    assert page.locator("td", has_text="weather_plugin").count() == 1  # the name was cleaned to snake_case
+    assert page.locator("td.col-name", has_text="weather_plugin").count() == 1  # the name was cleaned to snake_case
 
     # its prompt, with a temperature Anthropic refuses
     page.goto("/admin/pluginprompt/new/")
