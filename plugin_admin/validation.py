@@ -157,16 +157,23 @@ def _real(errors: Errors, field: str, value) -> float | None:
 
 
 def check_prompt(errors: Errors, catalog: Catalog, provider, model, temperature, max_completion_tokens, system_role):
-    """The prompt rules of SPEC §1, with limits taken from the catalog."""
+    """The prompt rules of SPEC §1, with limits taken from the catalog.
+
+    Every field is checked even when another is wrong: without a known provider or model the
+    temperature and token limit are held to the widest bounds that could still apply, so a
+    person sees all of a prompt's problems at once rather than one per save.
+    """
     known = catalog.provider(provider)
     if known is None:
+        owners = [p.key for p in catalog.providers.values() if isinstance(model, str) and p.find_model(model)]
+        hint = f"; {model} is a model of {' and '.join(owners)}" if owners else ""
         errors.add(
             "provider",
-            f"{show(provider)} is not a provider in the catalog; known: {', '.join(catalog.providers)} (catalog)",
+            f"{show(provider)} is not a provider in the catalog; known: {', '.join(catalog.providers)}{hint} (catalog)",
         )
     entry = _check_model(errors, known, model)
-    _check_temperature(errors, known, entry, temperature)
-    _check_max_tokens(errors, entry, max_completion_tokens)
+    _check_temperature(errors, catalog, known, entry, temperature)
+    _check_max_tokens(errors, catalog, known, entry, max_completion_tokens)
     if not isinstance(system_role, str) or not system_role.strip():
         errors.add("system_role", f"is required and may not be blank ({SPEC})")
     elif len(system_role) > SYSTEM_ROLE_MAX:
@@ -192,9 +199,15 @@ def _check_model(errors: Errors, provider: Provider | None, model):
     return entry
 
 
-def _check_temperature(errors: Errors, provider: Provider | None, model, temperature) -> None:
+def _check_temperature(errors: Errors, catalog: Catalog, provider: Provider | None, model, temperature) -> None:
     value = _real(errors, "temperature", temperature)
-    if value is None or provider is None:
+    if value is None:
+        return
+    if provider is None:
+        lo = min(p.temperature_min for p in catalog.providers.values())
+        hi = max(p.temperature_max for p in catalog.providers.values())
+        if not lo <= value <= hi:
+            errors.add("temperature", f"{_number(value)} is outside every provider's range (widest {lo:g}–{hi:g})")
         return
     if model is not None and not model.temperature_adjustable:
         if value != provider.temperature_default:
@@ -213,7 +226,7 @@ def _check_temperature(errors: Errors, provider: Provider | None, model, tempera
         )
 
 
-def _check_max_tokens(errors: Errors, model, value) -> None:
+def _check_max_tokens(errors: Errors, catalog: Catalog, provider: Provider | None, model, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         errors.add("max_completion_tokens", f"{show(value)} is not a whole number")
         return
@@ -225,6 +238,14 @@ def _check_max_tokens(errors: Errors, model, value) -> None:
             f"{value:,} is above {model.name}'s maximum output of {model.max_output_tokens:,} tokens"
             f" ({model.citation})",
         )
+    elif model is None:
+        models = (
+            provider.models if provider else {m.name: m for p in catalog.providers.values() for m in p.models.values()}
+        )
+        largest = max(m.max_output_tokens for m in models.values())
+        if value > largest:
+            whose = f"any {provider.key} model" if provider else "any model in the catalog"
+            errors.add("max_completion_tokens", f"{value:,} is above the largest output of {whose}, {largest:,} tokens")
 
 
 def check_plugin_data(errors: Errors, plugin_class, data: Mapping) -> None:
