@@ -4,6 +4,7 @@ Every request needs a login except the models' ``amnesty_urls``, the login page 
 static files; roles (viewer < editor < admin) are checked server-side by ``require_role``.
 """
 
+import re
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -14,12 +15,30 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from . import hashing
 from .extensions import db, login_manager
 from .models import TimestampedModel, User
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "static", "admin.static"}
 """Endpoints reachable without a login, besides the models' ``amnesty_urls``."""
+
+
+LOCATOR_PATH = re.compile(r"/l/([^/.]+)(?:\.(?:json|yaml))?")
+RECORD_KINDS = {"pluginmeta": "plugin", "pluginprompt": "prompt", "pluginselector": "selector", "plugindata": "data"}
+
+
+def shared_record(target: str) -> dict | None:
+    """What a shared locator link waiting behind the login page will open: its kind and locator.
+
+    Only what the link itself says: the page is shown before anyone is known, so it
+    neither reads the record nor tells whether it exists.
+    """
+    match = LOCATOR_PATH.fullmatch(urlsplit(target).path)
+    parsed = hashing.parse_locator(match[1]) if match else None
+    if parsed is None or TimestampedModel.model_for_locator_prefix(parsed[0]) is None:
+        return None
+    return {"kind": RECORD_KINDS.get(parsed[0], parsed[0]), "locator": match[1]}
 
 
 class LoginForm(FlaskForm):
@@ -102,7 +121,7 @@ def login():
             login_user(user)
             return redirect(target)
         form.password.errors = ["Unknown username or wrong password."]
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, waiting=shared_record(target))
 
 
 @bp.post("/logout")

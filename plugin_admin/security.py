@@ -31,7 +31,7 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-REQUEST_STATE = ("csp_nonce", "_login_user", "csrf_token", "endpoint_urls")
+REQUEST_STATE = ("csp_nonce", "_login_user", "csrf_token", "endpoint_urls", "outcome", "deleted")
 """What this app and its extensions (Flask-Login, Flask-WTF) cache in ``g`` for one request."""
 
 

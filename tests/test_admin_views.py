@@ -382,3 +382,60 @@ def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing
     assert "this plugin already has a prompt" in field_errors(html, "plugin")
     db.session.expire_all()
     assert sorted(db.session.scalars(sa.select(PluginPrompt.plugin_id))) == sorted([first.id, second.id])
+
+
+def test_a_prompt_form_shows_every_error_at_once(client, auth):
+    """A value the form cannot read (a word for a number) and the model's rules on the rest, in one answer."""
+    owner = factories.plugin("lighthouse_cafe", prompt=False)
+    auth.login("editor")
+    body = client.post(
+        "/admin/pluginprompt/new/",
+        data={
+            "csrf_token": csrf_token(client, "/admin/pluginprompt/new/"),
+            "plugin": owner.hashed_id, "provider": "anthropic", "model": "gpt-4o-mini",
+            "temperature": "warm", "max_completion_tokens": "999999", "system_role": "",
+        },
+    ).get_data(as_text=True)  # fmt: skip
+    assert "Not a valid float value" in body  # WTForms' own check on temperature
+    assert "&#39;gpt-4o-mini&#39; is not a anthropic model in the catalog" in body
+    assert "999,999 is above the largest output of any anthropic model" in body
+    assert "is required and may not be blank" in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
+
+
+def test_the_prompt_inputs_carry_the_models_limits(client, auth):
+    prompt = factories.plugin("lighthouse_cafe", prompt={"model": "gpt-4o-mini"}).plugin_prompt_plugin
+    auth.login("editor")
+    body = client.get(f"/admin/pluginprompt/edit/?id={prompt.hashed_id}").get_data(as_text=True)
+    temperature = re.search(r"<input[^>]*id=\"temperature\"[^>]*>", body).group(0)
+    tokens = re.search(r"<input[^>]*id=\"max_completion_tokens\"[^>]*>", body).group(0)
+    assert 'min="0"' in temperature and 'max="2"' in temperature and 'step="any"' in temperature
+    assert 'min="1"' in tokens and 'max="16384"' in tokens and 'step="1"' in tokens
+
+
+def test_messages_name_what_was_saved_created_and_deleted(client, auth):
+    owner = factories.plugin("lighthouse_cafe", prompt=False)
+    auth.login("admin")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    fields = {"csrf_token": token, "plugin": owner.hashed_id, "provider": "openai", "model": "gpt-4o-mini",
+              "temperature": "0.5", "max_completion_tokens": "100", "system_role": "You help."}  # fmt: skip
+    created = client.post("/admin/pluginprompt/new/", data=fields, follow_redirects=True)
+    assert "Created prompt of lighthouse_cafe." in created.get_data(as_text=True)
+    prompt = db.session.scalar(sa.select(PluginPrompt))
+    saved = client.post(
+        f"/admin/pluginprompt/edit/?id={prompt.hashed_id}",
+        data={**fields, "temperature": "0.7", "opened_version": "1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Saved prompt of lighthouse_cafe." in saved and "successfully" not in saved
+    for name in ("alpha", "beta"):
+        factories.plugin(name)
+    ids = [p.hashed_id for p in db.session.scalars(sa.select(PluginMeta).where(PluginMeta.name != "lighthouse_cafe"))]
+    one = client.post(
+        "/admin/pluginmeta/delete/", data={"csrf_token": token, "id": owner.hashed_id}, follow_redirects=True
+    )
+    assert "Deleted plugin lighthouse_cafe." in one.get_data(as_text=True)
+    bulk = client.post(
+        "/admin/pluginmeta/action/", data={"csrf_token": token, "action": "delete", "rowid": ids}, follow_redirects=True
+    )
+    assert "Deleted 2 records: plugin alpha, plugin beta." in bulk.get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests import factories
 from tests.conftest import PASSWORD, csrf_token
 
 
@@ -116,3 +117,13 @@ def test_require_role_guards_plain_flask_views(make_app, users):
         client = app.test_client()
         AuthActions(client).login(role)
         assert client.get("/editors-only").status_code == status, role
+
+
+def test_the_login_page_names_the_record_a_shared_link_is_waiting_to_open(client, users):
+    prompt = factories.plugin("lighthouse_cafe").plugin_prompt_plugin
+    response = client.get(f"/l/{prompt.record_locator}", follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert f"it opens the prompt record <code>{prompt.record_locator}</code>" in body
+    assert "lighthouse_cafe" not in body  # nothing of the record before a login
+    for path in ("/admin/pluginprompt/", "/l/nonsense", "/l/pluginprompt-rZZZZ"):
+        assert "A shared link is waiting" not in client.get(path, follow_redirects=True).get_data(as_text=True)

@@ -8,9 +8,10 @@ they were opened with, so a save on a stale form is refused instead of overwriti
 """
 
 import logging
+import re
 from datetime import UTC, datetime
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, g, request, session, url_for
 from flask_admin import Admin
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
@@ -21,6 +22,7 @@ from flask_admin.theme import Bootstrap4Theme
 from markupsafe import Markup
 from sqlalchemy import inspect, or_
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -216,6 +218,34 @@ class SecureModelView(ModelView):
             form.opened_version.data = obj.row_version
         return form
 
+    def validate_form(self, form):
+        """Flask-WTF's checks, and when they fail on a record's form, the model's rules too, on
+        the fields that passed: every problem of a save comes back at once, not one kind per try."""
+        if super().validate_form(form):
+            return True
+        if isinstance(form, (self._create_form_class, self._edit_form_class)) and request.method == "POST":
+            self.add_rule_errors(form)
+        return False
+
+    def add_rule_errors(self, form) -> None:
+        """The write gate's messages for a scratch record built from the form's valid fields
+        (a parent is set without its backref, so nothing in the session changes)."""
+        scratch = self.build_new_instance()
+        mapper = inspect(self.model)
+        for field in form:
+            if field.errors:
+                continue
+            if field.name in mapper.relationships:
+                set_committed_value(scratch, field.name, field.data)
+            elif field.name in mapper.column_attrs:
+                setattr(scratch, field.name, field.data)
+        values = scratch.rule_values()
+        self.model.clean_values(values)
+        for name, messages in self.model.check_values(values).items():
+            target = self.form_field_for(name)
+            if target in form and not form[target].errors:
+                form[target].errors = [*form[target].errors, *messages]
+
     def create_model(self, form):
         model = self.build_new_instance()
         return model if self.save(form, model, is_created=True) else False
@@ -250,7 +280,23 @@ class SecureModelView(ModelView):
             self.handle_view_exception(error)
             return False
         self.after_model_change(form, model, is_created)
+        done(f"{'Created' if is_created else 'Saved'} {self.describe(model)}.")
         return True
+
+    def delete_model(self, model):
+        """Flask-Admin's delete (one record or each of a bulk action's), noting what went for the message."""
+        what = self.describe(model)
+        deleted = super().delete_model(model)
+        if deleted:
+            g.setdefault("deleted", []).append(what)
+            count = len(g.deleted)
+            more = ", …" if count > 5 else ""
+            done(f"Deleted {what}." if count == 1 else f"Deleted {count} records: {', '.join(g.deleted[:5])}{more}.")
+        return deleted
+
+    def describe(self, model) -> str:
+        """A record as a message names it: "prompt of lighthouse_cafe"."""
+        return str(model)
 
     def handle_view_exception(self, exc):
         """Log it for operators; tell the person without SQL or traceback (Flask-Admin would show both)."""
@@ -306,6 +352,28 @@ class SecureModelView(ModelView):
         return Markup('<a href="{}">{}</a>').format(url, text or str(record))
 
 
+GENERIC_SUCCESS = re.compile(
+    r"Record was successfully (?:created|saved|deleted)\.|\d+ records were successfully deleted\."
+)
+"""Flask-Admin's success messages, which never say what was saved."""
+
+
+def done(message: str) -> None:
+    """What this request changed, in words: it replaces Flask-Admin's generic success message."""
+    g.outcome = message
+
+
+def name_the_outcome(response):
+    """After a save or delete, the flashed success message names the record (``done``)."""
+    outcome = g.pop("outcome", None)
+    if outcome and session.get("_flashes"):
+        session["_flashes"] = [
+            (category, outcome if category == "success" and GENERIC_SUCCESS.fullmatch(str(text)) else text)
+            for category, text in session["_flashes"]
+        ]
+    return response
+
+
 def updated_filters(model) -> tuple:
     """Filters on ``updated_at`` (a UTC type decorator Flask-Admin cannot scaffold filters for)."""
     column = model.updated_at
@@ -334,6 +402,9 @@ PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin
 
 
 class PluginMetaView(ManifestExports, SecureModelView):
+    def describe(self, model) -> str:
+        return f"plugin {model}"
+
     details_template = "admin/plugin_details.html"
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-download", ".manifest_view", title="Export manifest (YAML)")
@@ -471,6 +542,10 @@ class UserView(SecureModelView):
     """Logins: admins only, for reading too (password hashes never leave the server)."""
 
     read_role = write_role = delete_role = "admin"
+
+    def describe(self, model) -> str:
+        return f"user {model}"
+
     column_list = ("username", "role", "active", "updated_at")
     column_formatters = {"username": open_link()}
     column_details_list = ("username", "role", "active", "created_at", "updated_at")
@@ -493,6 +568,7 @@ def init_admin(app) -> Admin:
     from .dashboard import DashboardView
 
     app.add_template_global(urls.asset_url)
+    app.after_request(name_the_outcome)
     theme = Bootstrap4Theme(
         base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")
     )
