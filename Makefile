@@ -24,11 +24,12 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## Migrate the embedded SQLite database, build the compressed static files, seed demo data once, print a fresh admin login.
+## Migrate the embedded SQLite database, build the compressed static files, seed demo data once, print the
+## demo admin login (created once; its password is kept in instance/demo_password and printed on every start).
 prepare: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) assets
-	$(FLASK) seed --plugins $(DEMO_PLUGINS) --if-empty --demo-login
+	$(FLASK) seed --plugins $(DEMO_PLUGINS) --if-empty --demo-login --port $(PORT)
 
 run: prepare
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

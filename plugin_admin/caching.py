@@ -14,6 +14,7 @@ import uuid
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_caching.backends import FileSystemCache
 from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -29,6 +30,16 @@ DERIVED_KEYS: set[str] = {GENERATION_KEY}
 """Keys dropped after any committed change. Aggregates over many records (list totals,
 the dashboard) are keyed by ``derived_key`` instead: dropping the generation token makes
 them all unreachable at once, even one computed while the change was committing."""
+
+
+class DirectoryCache(FileSystemCache):
+    """Flask-Caching's directory cache (``CACHE_URL=file:///…``), with ``add`` meaning what it
+    means in memory and on Redis: stored unless a live entry holds the key. cachelib's own
+    refuses while an expired entry's file is still on disk, so a token, once expired, would
+    never be stored again and nothing derived from it would be cached."""
+
+    def add(self, key, value, timeout=None) -> bool:
+        return False if self.has(key) else self.set(key, value, timeout)
 
 
 def object_key(model, pk) -> str:

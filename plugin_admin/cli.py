@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
-from . import demo, manifests, validation
+from . import config, demo, manifests, validation
 from .extensions import db
 from .models import User
 from .validation import ValidationError
@@ -56,11 +57,28 @@ def create_user(name, role, password_stdin):
     click.echo(f"user {user.username} ({user.role}) saved")
 
 
+DEMO_ADMIN = "admin"
+
+
+def demo_password() -> str | None:
+    """The demo admin's password, kept in ``instance/`` so every later start (and a server still
+    running) keeps the one printed first; the admin is created only when missing. None when the
+    admin's password is no longer that one: someone set their own, and it is left alone."""
+    password = config.kept_secret(Path(current_app.instance_path) / "demo_password", lambda: secrets.token_urlsafe(12))
+    user = db.session.scalar(sa.select(User).filter_by(username=DEMO_ADMIN))
+    if user is None:
+        save_user(DEMO_ADMIN, "admin", password)
+    elif not user.check_password(password):
+        return None
+    return password
+
+
 @click.command("seed")
 @click.option("--plugins", "count", type=click.IntRange(0, 10_000_000), default=100, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when plugins already exist.")
-@click.option("--demo-login", is_flag=True, help="Also (re)create the login 'admin' with a new password, printed.")
-def seed(count, if_empty, demo_login):
+@click.option("--demo-login", is_flag=True, help="Also print the demo login 'admin', created the first time.")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, help="Port in the login URL.")
+def seed(count, if_empty, demo_login, port):
     """Create demo plugins with selectors, prompts and data across the catalog."""
     from .models import PluginMeta
 
@@ -71,9 +89,13 @@ def seed(count, if_empty, demo_login):
         made = demo.seed(count)
         click.echo(f"seeded {made} plugins in {time.perf_counter() - started:.1f} s")
     if demo_login:
-        password = secrets.token_urlsafe(12)
-        save_user("admin", "admin", password)
-        click.echo(f"log in at http://127.0.0.1:5000/login as: admin / {password}")
+        password = demo_password()
+        url = f"http://127.0.0.1:{port}/login"
+        if password is None:
+            reset = "flask --app app create-user admin --role admin"
+            click.echo(f"log in at {url} as admin with the password set for it (left unchanged; a new one: {reset})")
+        else:
+            click.echo(f"log in at {url} as: {DEMO_ADMIN} / {password}")
 
 
 _VERBS = {manifests.CREATE: "create", manifests.UPDATE: "update"}

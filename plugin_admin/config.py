@@ -14,13 +14,17 @@ def database_url(url: str) -> str:
     return url
 
 
-def secret_key(instance_path: Path) -> str:
-    """Generated once and kept in ``instance/``, so sessions survive restarts."""
-    path = instance_path / "secret_key"
+def kept_secret(path: Path, make) -> str:
+    """The secret in ``path``: made once (readable by its owner only) and read back on every start."""
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def secret_key(instance_path: Path) -> str:
+    """Generated once and kept in ``instance/``, so sessions survive restarts."""
+    return kept_secret(instance_path / "secret_key", lambda: secrets.token_hex(32))
 
 
 PROCESS_LOCAL_CACHE = "SimpleCache"
@@ -35,7 +39,8 @@ def cache_settings(cache_url: str) -> dict:
     if cache_url.startswith("file:///"):
         directory = unquote(urlsplit(cache_url).path)
         # Entries live CACHE_EXPIRATION seconds; the threshold only bounds the directory.
-        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": directory, "CACHE_THRESHOLD": 20_000}
+        cache_type = "plugin_admin.caching.DirectoryCache"  # cachelib's, with add() across expiry
+        return {"CACHE_TYPE": cache_type, "CACHE_DIR": directory, "CACHE_THRESHOLD": 20_000}
     if not cache_url:
         return {"CACHE_TYPE": PROCESS_LOCAL_CACHE}
     raise ValueError(

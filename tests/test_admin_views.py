@@ -10,6 +10,7 @@ from plugin_admin.hashing import hash_regex
 from plugin_admin.models import PluginMeta, PluginPrompt, User
 from tests import factories
 from tests.conftest import csrf_token
+from tests.live import form_fields
 
 PLUGIN_VIEWS = ("pluginmeta", "pluginselector", "pluginprompt", "plugindata")
 READ_ROUTES = ("/", "/details/?id={id}", "/export/csv/")
@@ -439,3 +440,74 @@ def test_messages_name_what_was_saved_created_and_deleted(client, auth):
         "/admin/pluginmeta/action/", data={"csrf_token": token, "action": "delete", "rowid": ids}, follow_redirects=True
     )
     assert "Deleted 2 records: plugin alpha, plugin beta." in bulk.get_data(as_text=True)
+
+
+# --- edits through the form: the record reaches the form, so its own values are no duplicate ---
+
+
+EDITS = {
+    "pluginmeta": ("description", "Edited without renaming."),
+    "pluginselector": ("search_terms", ["test", "weather"]),
+    "pluginprompt": ("system_role", "You answer edited questions."),
+    "plugindata": ("description", "Edited data."),
+}
+
+
+def edit_page(client, view, record) -> tuple[str, dict]:
+    """The edit URL of ``record`` and the fields a browser would submit from it unchanged."""
+    url = f"/admin/{view}/edit/?id={record.hashed_id}"
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return url, form_fields(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("view", PLUGIN_VIEWS)
+def test_editing_one_field_of_each_model_saves(client, auth, plugin, view):
+    auth.login("editor")
+    record = record_of(view, plugin)
+    field, value = EDITS[view]
+    url, data = edit_page(client, view, record)
+    response = client.post(url, data={**data, field: ", ".join(value) if isinstance(value, list) else value})
+    assert response.status_code == 302, field_errors(response.get_data(as_text=True), "name")
+    db.session.expire_all()
+    assert getattr(db.session.get(type(record), record.id), field) == value
+
+
+def test_admin_changes_a_users_role_and_resets_a_password(client, auth, users):
+    auth.login("admin")
+    url, data = edit_page(client, "user", users["viewer"])
+    assert client.post(url, data={**data, "role": "editor"}).status_code == 302
+    url, data = edit_page(client, "user", users["viewer"])
+    assert client.post(url, data={**data, "password": "a brand new secret"}).status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, users["viewer"].id)
+    assert user.role == "editor" and user.check_password("a brand new secret")
+
+
+def test_renaming_onto_a_taken_name_is_still_refused(client, auth, app):
+    factories.plugin("first")
+    second = factories.plugin("second")
+    auth.login("editor")
+    url, data = edit_page(client, "pluginmeta", second)
+    html = client.post(url, data={**data, "name": "first"}).get_data(as_text=True)
+    assert "already exists" in field_errors(html, "name").lower()
+    db.session.expire_all()
+    assert db.session.get(PluginMeta, second.id).name == "second"
+
+
+def model_input(html: str) -> str:
+    found = re.search(r'<input[^>]*id="model"[^>]*>', html)
+    assert found, "no model input"
+    return found.group(0)
+
+
+def test_a_field_error_stays_on_its_own_form(client, auth, plugin):
+    """Widget arguments are shared by every form of a view: rendering one error may not mark later forms."""
+    auth.login("editor")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    data = {**prompt_form(plugin, model="gpt-4o-mni"), "csrf_token": token}
+    for _ in range(2):
+        html = client.post("/admin/pluginprompt/new/", data=data).get_data(as_text=True)
+        assert model_input(html).count("is-invalid") == 1
+    for url in ("/admin/pluginprompt/new/", f"/admin/pluginprompt/edit/?id={plugin.plugin_prompt_plugin.hashed_id}"):
+        assert "is-invalid" not in model_input(client.get(url).get_data(as_text=True)), url

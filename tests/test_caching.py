@@ -4,19 +4,23 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
+import cachelib.file
+import cachelib.simple
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from plugin_admin import caching
 from plugin_admin.config import cache_settings
 from plugin_admin.extensions import cache, db
-from plugin_admin.models import PluginMeta, PluginPrompt
+from plugin_admin.models import PluginMeta, PluginPrompt, User
 
-from .conftest import empty_tables
+from .conftest import PASSWORD, AuthActions, QueryCounter, empty_tables
 from .factories import plugin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,3 +208,80 @@ def test_cache_url_names_redis_a_directory_or_this_process():
     assert cache_settings("") == {"CACHE_TYPE": "SimpleCache"}
     with pytest.raises(ValueError, match="CACHE_URL='memcached://cache' is not understood: use redis://"):
         cache_settings("memcached://cache")
+
+
+# --- expiry: every backend stores again once an entry has expired -------------------------
+
+BACKENDS = ("memory", "directory", "redis")
+
+
+@pytest.fixture(params=BACKENDS)
+def expiring(request, make_app, tmp_path, monkeypatch):
+    """``(app, expire)`` on each cache backend; ``expire()`` moves past ``CACHE_EXPIRATION``
+    without waiting: cachelib's clock for memory and directory, each key's expiry on Redis."""
+    prefix = f"expiry-{uuid.uuid4().hex[:8]}:"
+    settings = {
+        "memory": lambda: {"CACHE_TYPE": "SimpleCache"},
+        "directory": lambda: cache_settings(f"file://{tmp_path / 'cache'}"),
+        "redis": lambda: {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": request.getfixturevalue("redis_url")},
+    }[request.param]()
+    app = make_app(**settings, CACHE_KEY_PREFIX=prefix)
+    shift = 0
+
+    def expire():
+        nonlocal shift
+        if request.param == "redis":
+            client = cache.cache._write_client
+            for key in client.scan_iter(f"{prefix}*"):
+                client.pexpireat(key, 1)  # an expiry in the past: Redis drops the key
+            return
+        shift += app.config["CACHE_EXPIRATION"] + 1
+        clock = time.time
+        for module in (cachelib.simple, cachelib.file):
+            monkeypatch.setattr(module, "time", lambda: clock() + shift)
+
+    with app.app_context():
+        empty_tables()
+        yield app, expire
+        db.session.rollback()
+
+
+def test_add_stores_again_once_the_entry_has_expired(expiring):
+    app, expire = expiring
+    caching.add("test:first-writer", "first")
+    caching.add("test:first-writer", "second")
+    assert caching.read("test:first-writer") == "first"
+    expire()
+    assert caching.read("test:first-writer") is None
+    caching.add("test:first-writer", "after expiry")
+    caching.add("test:first-writer", "too late")
+    assert caching.read("test:first-writer") == "after expiry"
+
+
+def test_warm_pages_issue_no_new_sql_after_the_cache_expired(expiring):
+    """The dashboard runs no SQL when warm, and a list does not count again, after an expiry too."""
+    app, expire = expiring
+    for index in range(3):
+        plugin(f"expiry_{index}")
+    password_hash = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")  # cheap, as in conftest
+    db.session.add(User(username="viewer", role="viewer", password_hash=password_hash))
+    db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login("viewer")
+    queries = QueryCounter(db.engine)
+
+    def warm_statements() -> dict[str, int]:
+        counts = {}
+        for path in ("/admin/", "/admin/pluginmeta/"):
+            assert client.get(path).status_code == 200
+            with queries:
+                assert client.get(path).status_code == 200
+            counts[path] = queries.count
+        return counts
+
+    before = warm_statements()
+    assert before["/admin/"] == 0
+    expire()
+    assert warm_statements() == before
+    expire()
+    assert warm_statements() == before

@@ -1,10 +1,20 @@
 """The CLI (SPEC §5): users with hashed passwords, realistic seed data, migrations."""
 
+import re
+
+import pytest
 import sqlalchemy as sa
 
 from plugin_admin.catalog import get_catalog
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector, User
+
+
+@pytest.fixture(autouse=True)
+def instance(app, tmp_path, monkeypatch):
+    """This test's own ``instance/``: the demo password kept there is never the project's."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    return tmp_path
 
 
 def test_create_user_reads_password_from_stdin_and_hashes_it(runner):
@@ -65,3 +75,33 @@ def test_seeded_ids_continue_for_later_inserts(runner):
     db.session.add(PluginMeta(name="after_seed"))
     db.session.commit()
     assert db.session.scalar(sa.select(PluginMeta.id).filter_by(name="after_seed")) == 6
+
+
+def demo_login(runner, *args) -> str:
+    result = runner.invoke(args=["seed", "--plugins", "0", "--demo-login", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_login_is_created_once_and_printed_again(runner, instance):
+    first = re.search(r"log in at http://127\.0\.0\.1:5000/login as: admin / (\S{12,})", demo_login(runner))
+    assert first, "no login printed"
+    again = demo_login(runner, "--port", "8123")
+    assert f"log in at http://127.0.0.1:8123/login as: admin / {first.group(1)}" in again
+    user = db.session.scalar(sa.select(User).filter_by(username="admin"))
+    assert user.role == "admin" and user.check_password(first.group(1))
+    assert (instance / "demo_password").stat().st_mode & 0o077 == 0
+
+
+def test_demo_login_leaves_a_password_set_since_alone(runner):
+    demo_login(runner)
+    runner.invoke(args=["create-user", "admin", "--role", "admin", "--password-stdin"], input="my own password\n")
+    output = demo_login(runner)
+    assert "as admin with the password set for it" in output and "create-user admin" in output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).filter_by(username="admin")).check_password("my own password")
+
+
+def test_demo_login_port_must_be_a_port(runner):
+    result = runner.invoke(args=["seed", "--plugins", "0", "--demo-login", "--port", "http"])
+    assert result.exit_code == 2 and "'http' is not a valid integer" in result.output

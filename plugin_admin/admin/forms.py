@@ -15,7 +15,14 @@ AJAX_LIMIT = 20
 
 
 class AdminForm(FlaskForm):
-    """Flask-WTF forms: their ``csrf_token`` is the one CSRFProtect checks on every POST."""
+    """Flask-WTF forms: their ``csrf_token`` is the one CSRFProtect checks on every POST.
+
+    Keeps the record it edits as ``_obj``, as Flask-Admin's own form base does: its ``Unique``
+    validator looks there, and without it a record's own name or username counts as taken."""
+
+    def __init__(self, *args, obj=None, **kwargs):
+        self._obj = obj
+        super().__init__(*args, obj=obj, **kwargs)
 
 
 class NotWritten:

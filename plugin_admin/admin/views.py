@@ -7,6 +7,7 @@ not decode finds nothing. Saving goes through the model layer's write gate; its
 they were opened with, so a save on a stale form is refused instead of overwriting.
 """
 
+import copy
 import logging
 import re
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from flask_admin import Admin
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
+from flask_admin.form import FormOpts
 from flask_admin.model import typefmt
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
@@ -134,6 +136,11 @@ class SecureModelView(ModelView):
 
     def render(self, template, **kwargs):
         kwargs.setdefault("page_data", self.page_data())
+        opts = kwargs.get("form_opts")
+        if opts is not None:
+            # Flask-Admin's form macros add ``is-invalid`` (and more) to the widget arguments
+            # they are given: hand each page its own copy, not the view's shared ``form_widget_args``.
+            kwargs["form_opts"] = FormOpts(copy.deepcopy(opts.widget_args), opts.form_rules)
         return super().render(template, **kwargs)
 
     def page_data(self):
