@@ -38,11 +38,25 @@ def build_dir(app) -> Path:
     return Path(app.config.get("ASSETS_DIR") or Path(app.instance_path) / "assets")
 
 
+STAMP = ".built-from"
+"""Beside each built folder (not in it, where it would be served): its source's newest change then."""
+
+
+def newest_change(folder: Path) -> str:
+    return str(max((p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()), default=0))
+
+
 def served_folders(app) -> dict[str, tuple[str, Path]]:
-    """Each root from the build when ``flask assets`` made one, else from its source."""
+    """Each root from the build when ``flask assets`` made one from its current source, else the source
+    itself: an edited file is never hidden behind an older build."""
     built = build_dir(app)
+
+    def current(endpoint: str, source: Path) -> bool:
+        stamp = built / f"{endpoint}{STAMP}"
+        return stamp.is_file() and stamp.read_text() == newest_change(source)
+
     return {
-        endpoint: (prefix, built / endpoint if (built / endpoint).is_dir() else source)
+        endpoint: (prefix, built / endpoint if current(endpoint, source) else source)
         for endpoint, (prefix, source) in static_roots(app).items()
     }
 
@@ -103,4 +117,5 @@ def build_assets():
             if path.is_file() and compressor.should_compress(path.name):
                 compressor.compress(str(path))
                 count += 1
+        (target / f"{endpoint}{STAMP}").write_text(newest_change(source))
     click.echo(f"built {target} ({count} files compressed)")

@@ -2,6 +2,7 @@
 
 import gzip
 import re
+from pathlib import Path
 
 from flask import url_for
 
@@ -49,3 +50,13 @@ def test_the_build_serves_gzip_to_browsers_that_ask(make_app, tmp_path):
         assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["Vary"] == "Accept-Encoding"
         assert gzip.decompress(packed.data) == plain.data
         assert len(packed.data) < len(plain.data) / 2
+
+
+def test_a_build_older_than_its_source_is_not_served(make_app, tmp_path):
+    from plugin_admin.assets import served_folders
+
+    app = make_app(ASSETS_DIR=str(tmp_path / "assets"))
+    app.test_cli_runner().invoke(args=["assets"])
+    assert served_folders(app)["static"][1] == tmp_path / "assets" / "static"
+    (tmp_path / "assets" / "static.built-from").write_text("0")  # as if a source file changed since
+    assert served_folders(app)["static"][1] == Path(app.static_folder)
