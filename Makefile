@@ -10,7 +10,7 @@ TEST_CACHE_URL ?= redis://127.0.0.1:6379/0
 # pytest exits 5 when a run selects no test: that is not a failure of the suite.
 PYTEST = $(PY) -m pytest $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && status=0; exit $$status
 
-.PHONY: run prepare lint test test-sqlite test-postgres serve-prod bench clean
+.PHONY: run prepare lint test test-fast test-sqlite test-postgres serve-prod bench clean
 
 ## The runtime requirements only (make run, make serve-prod).
 $(VENV)/.installed: requirements.txt
@@ -42,6 +42,10 @@ lint: $(VENV)/.dev-installed
 ## Lint, then the whole suite: SQLite with the in-process cache, then PostgreSQL with Redis.
 test: lint
 	$(MAKE) test-sqlite test-postgres
+
+## The quick loop: SQLite and the in-process cache, no browser, no extra processes (about a minute).
+test-fast: $(VENV)/.dev-installed
+	env -u DATABASE_URL -u CACHE_URL sh -c '$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)'
 
 test-sqlite: $(VENV)/.dev-installed
 	env -u DATABASE_URL -u CACHE_URL sh -c '$(PYTEST)'

@@ -31,17 +31,6 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-REQUEST_STATE = ("csp_nonce", "_login_user", "csrf_token", "endpoint_urls", "outcome", "deleted")
-"""What this app and its extensions (Flask-Login, Flask-WTF) cache in ``g`` for one request."""
-
-
-def forget_request_state() -> None:
-    """Start each request clean even where requests share an app context, and so ``g``
-    (test clients under one pushed context): no user, CSRF token or nonce carried over."""
-    for name in REQUEST_STATE:
-        g.pop(name, None)
-
-
 def content_security_policy() -> str:
     return "; ".join(
         (
@@ -93,7 +82,6 @@ def handle_unexpected(error: Exception):
 
 
 def init_security(app) -> None:
-    app.before_request(forget_request_state)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -1,69 +1,54 @@
-"""Fixtures in the flaskr style: ``app``, ``client``, ``runner``, plus real services.
+"""Fixtures in the flaskr style: ``app``, ``client``, ``runner``, ``auth``, plus real services.
+
+One app serves the whole session; each test that asks for ``app`` starts on empty
+tables and an empty cache. ``app`` pushes no context: ORM work between requests goes
+in ``app_context`` (or ``with app.app_context():``), and every request runs in a
+context of its own (``helpers.RequestClient``), as under a server.
 
 The suite runs once per backend: ``make test`` runs it on SQLite with the in-process
 cache, then again with ``DATABASE_URL``/``CACHE_URL`` pointing at PostgreSQL and Redis.
 A service that is down skips what needs it on a newcomer's machine, but fails under
-``CI=true``.
+``CI=true``. Shared helpers live in ``tests/helpers.py``.
 """
-
-import os
-import uuid
-from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
 
 from plugin_admin import create_app
-from plugin_admin.extensions import db
+from plugin_admin.extensions import cache, db
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
-CACHE_URL = os.environ.get("CACHE_URL", "")
-REDIS_URL = CACHE_URL if CACHE_URL.startswith("redis") else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-POSTGRES_URL = (
-    DATABASE_URL
-    if DATABASE_URL.startswith("postgres")
-    else os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from .helpers import (
+    CACHE_URL,
+    DATABASE_URL,
+    POSTGRES_URL,
+    REDIS_URL,
+    AuthActions,
+    QueryCounter,
+    RequestClient,
+    empty_tables,
+    make_users,
+    postgres_problem,
+    redis_problem,
+    settings,
+    unavailable,
 )
 
 
-def unavailable(what: str, why: str):
-    """Skip on a newcomer's machine; fail in CI, where every service must be up."""
-    message = f"{what} is not reachable ({why})"
-    if IN_CI:
-        pytest.fail(f"{message}; CI=true requires it", pytrace=False)
-    pytest.skip(f"{message}; start it or set its URL to run these tests")
+def build_app(uri: str, **extra):
+    app = create_app(settings(uri, **extra))
+    app.test_client_class = RequestClient
+    return app
 
 
-def _postgres_problem(url: str) -> str | None:
-    from plugin_admin.config import database_url
-
-    name = urlparse(url).path.lstrip("/")
-    if "test" not in name:
-        return f"refusing to run tests against database {name!r}: its name must contain 'test'"
-    try:
-        engine = sa.create_engine(database_url(url))
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any failure to connect is reported, not raised
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-    return None
-
-
-def _redis_problem(url: str) -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return None
+def dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    problem = _postgres_problem(POSTGRES_URL)
+    problem = postgres_problem(POSTGRES_URL)
     if problem:
         unavailable(f"PostgreSQL at {POSTGRES_URL}", problem)
     return POSTGRES_URL
@@ -71,23 +56,15 @@ def postgres_url():
 
 @pytest.fixture(scope="session")
 def redis_url():
-    problem = _redis_problem(REDIS_URL)
+    problem = redis_problem(REDIS_URL)
     if problem:
         unavailable(f"Redis at {REDIS_URL}", problem)
     return REDIS_URL
 
 
-@pytest.fixture(scope="session")
-def database_uri(tmp_path_factory):
-    """The database of this pass, migrated once: PostgreSQL when DATABASE_URL says so."""
-    if DATABASE_URL:
-        problem = _postgres_problem(DATABASE_URL)
-        if problem:
-            unavailable(f"the database at {DATABASE_URL}", problem)
-        uri = DATABASE_URL
-    else:
-        uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    app = create_app(_settings(uri))
+def migrated(uri: str) -> str:
+    """``uri`` with every table dropped and the migrations run."""
+    app = build_app(uri)
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -95,60 +72,89 @@ def database_uri(tmp_path_factory):
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
-        db.session.remove()
-        db.engine.dispose()
+    dispose(app)
     return uri
 
 
-def _settings(uri: str, **extra) -> dict:
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "CACHE_TYPE": "SimpleCache",
-        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
-    }
-    if CACHE_URL.startswith("redis"):
-        settings.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=CACHE_URL)
-    settings.update(extra)
-    return settings
+def sibling_database(uri: str, suffix: str, tmp_path_factory) -> str:
+    """A database of its own next to this pass's: another file, or another PostgreSQL database."""
+    from plugin_admin.config import database_url
+
+    url = sa.engine.make_url(database_url(uri))
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp(suffix) / f'{suffix}.sqlite3'}"
+    name = f"{url.database}_{suffix}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
-def empty_tables():
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(sa.text(f"DELETE FROM {table}"))
-        db.session.execute(sa.text("DELETE FROM sqlite_sequence"))  # ids restart, as on PostgreSQL
-    db.session.commit()
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """The database of this pass, migrated once: PostgreSQL when DATABASE_URL says so."""
+    if DATABASE_URL:
+        problem = postgres_problem(DATABASE_URL)
+        if problem:
+            unavailable(f"the database at {DATABASE_URL}", problem)
+        return migrated(DATABASE_URL)
+    return migrated(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}")
+
+
+@pytest.fixture(scope="session")
+def large_app(database_uri, tmp_path_factory):
+    """An app on a database of its own with 10,000 seeded plugins and the role logins, seeded
+    once per session: tests compare against it and only read it."""
+    from plugin_admin import demo
+
+    app = build_app(migrated(sibling_database(database_uri, "large", tmp_path_factory)))
+    with app.app_context():
+        demo.seed(10_000)
+        make_users()
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(scope="session")
+def session_app(database_uri):
+    """The one app of the session (``app`` hands it out reset)."""
+    app = build_app(database_uri)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def app(session_app):
+    """The session's app on empty tables and an empty cache; no context pushed."""
+    with session_app.app_context():
+        empty_tables()
+        cache.clear()
+    return session_app
+
+
+@pytest.fixture
+def app_context(app):
+    """An app context held for the whole test, for ORM work (``db.session``, factories)."""
+    with app.app_context() as context:
+        yield context
+        db.session.rollback()
 
 
 @pytest.fixture
 def make_app(database_uri):
-    """Build an app on this pass's database, with overrides (tests of config and caching)."""
+    """Build an app of its own on this pass's database, with overrides (tests of config and caching)."""
     made = []
 
     def make(**extra):
-        app = create_app(_settings(database_uri, **extra))
+        app = build_app(database_uri, **extra)
         made.append(app)
         return app
 
     yield make
     for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app()
-    with app.app_context():
-        empty_tables()
-        yield app
-        db.session.rollback()
+        dispose(app)
 
 
 @pytest.fixture
@@ -161,35 +167,10 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class QueryCounter:
-    """Counts the SQL statements an engine executes inside ``with counter:``."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.statements: list[str] = []
-        self.parameters: list = []
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append(statement)
-        self.parameters.append(parameters)
-
-    def __enter__(self):
-        self.statements.clear()
-        self.parameters.clear()
-        sa.event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(self.engine, "before_cursor_execute", self._record)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
 @pytest.fixture
 def queries(app):
-    return QueryCounter(db.engine)
+    with app.app_context():
+        return QueryCounter(db.engine)
 
 
 @pytest.fixture
@@ -205,8 +186,8 @@ def gunicorn_server(database_uri, tmp_path):
     cache_url = CACHE_URL or f"file://{tmp_path / 'cache'}"
 
     def start(workers=2, **env):
-        settings = {"DATABASE_URL": database_uri, "SECRET_KEY": "live-test-secret", "CACHE_URL": cache_url, **env}
-        server = LiveServer(settings, workers=workers).__enter__()
+        values = {"DATABASE_URL": database_uri, "SECRET_KEY": "live-test-secret", "CACHE_URL": cache_url, **env}
+        server = LiveServer(values, workers=workers).__enter__()
         started.append(server)
         return server
 
@@ -215,54 +196,11 @@ def gunicorn_server(database_uri, tmp_path):
         server.stop()
 
 
-# --- logins for the admin UI -------------------------------------------------------------
-
-PASSWORD = "correct horse battery"
-ROLES = ("viewer", "editor", "admin")
-
-
 @pytest.fixture
 def users(app):
-    """One login per role, named after it (``viewer``, ``editor``, ``admin``), password ``PASSWORD``.
-
-    A cheap hash keeps the suite fast; ``check_password`` reads any werkzeug hash.
-    """
-    from werkzeug.security import generate_password_hash
-
-    from plugin_admin.models import User
-
-    password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-    made = {role: User(username=role, role=role, password_hash=password_hash) for role in ROLES}
-    db.session.add_all(made.values())
-    db.session.commit()
-    return made
-
-
-def csrf_token(client, path="/login") -> str:
-    """The CSRF token of the form at ``path``, as a browser would read it (CSRF stays enabled in tests)."""
-    import re
-
-    html = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert found, f"no csrf_token in the page at {path}"
-    return found.group(1)
-
-
-class AuthActions:
-    """``auth.login(role)`` / ``auth.logout()`` through the real login form, flaskr style."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, role="editor", password=PASSWORD):
-        token = csrf_token(self.client, "/login")
-        return self.client.post("/login", data={"username": role, "password": password, "csrf_token": token})
-
-    def logout(self):
-        token = csrf_token(self.client, "/admin/")
-        return self.client.post("/logout", data={"csrf_token": token})
+    """One login per role, named after it (``viewer``, ``editor``, ``admin``), password ``helpers.PASSWORD``."""
+    with app.app_context():
+        return make_users()
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginPrompt
 from tests import factories
-from tests.conftest import AuthActions, csrf_token
+from tests.helpers import AuthActions, csrf_token
+
+pytestmark = pytest.mark.usefixtures("app_context")  # the database is read between requests
 
 
 def open_edit_form(client, url) -> dict:

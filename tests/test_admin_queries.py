@@ -11,7 +11,7 @@ LIST_BUDGET = 3
 
 
 @pytest.fixture
-def many_plugins(app):
+def many_plugins(app_context):
     seed(120)
 
 
@@ -36,7 +36,7 @@ def test_filtered_and_searched_prompt_list_stays_flat(client, auth, many_plugins
     assert response.status_code == 200 and queries.count <= LIST_BUDGET
 
 
-def test_warm_locator_redirect_reads_nothing_for_the_record(client, auth, app, queries):
+def test_warm_locator_redirect_reads_nothing_for_the_record(client, auth, app_context, queries):
     prompt = factories.plugin().plugin_prompt_plugin
     auth.login("viewer")
     url = f"/l/{prompt.record_locator}"

@@ -9,7 +9,7 @@ from plugin_admin.extensions import db
 from plugin_admin.hashing import hash_regex
 from plugin_admin.models import PluginMeta, PluginPrompt, User
 from tests import factories
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.live import form_fields
 
 PLUGIN_VIEWS = ("pluginmeta", "pluginselector", "pluginprompt", "plugindata")
@@ -19,7 +19,7 @@ ROLE_CAN = {"viewer": {"read"}, "editor": {"read", "write"}, "admin": {"read", "
 
 
 @pytest.fixture
-def plugin(app):
+def plugin(app_context):
     return factories.plugin()
 
 
@@ -139,7 +139,7 @@ def test_admin_deletes_by_hashed_id_and_the_parts_go_with_the_plugin(client, aut
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
 
 
-def test_bulk_delete_takes_hashed_ids(client, auth, app):
+def test_bulk_delete_takes_hashed_ids(client, auth, app_context):
     keep = factories.plugin("keep_me")
     gone = [factories.plugin(f"gone_{i}") for i in range(2)]
     auth.login("admin")
@@ -218,7 +218,7 @@ def test_pages_carry_hashed_ids_only(client, auth, plugin, view):
     assert record.record_locator in csv
 
 
-def test_ajax_lookup_returns_hashed_ids_and_is_bounded(client, auth, app):
+def test_ajax_lookup_returns_hashed_ids_and_is_bounded(client, auth, app_context):
     for i in range(30):
         factories.plugin(f"lookup_{i:02d}", prompt=False, selector=False, data=False)
     auth.login("editor")
@@ -282,7 +282,7 @@ def field_errors(html: str, field: str) -> str:
     return re.sub(r"<[^>]+>", " ", match.group(1)) if match else ""
 
 
-def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(client, auth, app):
+def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(client, auth, app_context):
     plugin = factories.plugin(prompt=False)
     auth.login("editor")
     token = csrf_token(client, "/admin/pluginprompt/new/")
@@ -302,7 +302,7 @@ def test_create_prompt_with_a_bad_temperature_shows_the_error_under_the_field(cl
     assert db.session.scalar(sa.select(PluginPrompt.temperature)) == 1.5
 
 
-def test_every_field_error_at_once(client, auth, app):
+def test_every_field_error_at_once(client, auth, app_context):
     plugin = factories.plugin(prompt=False)
     auth.login("editor")
     token = csrf_token(client, "/admin/pluginprompt/new/")
@@ -323,7 +323,7 @@ def test_duplicate_part_error_shows_under_the_plugin_field(client, auth, plugin)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 1
 
 
-def test_plugin_form_cleans_the_name_and_rejects_a_bad_version(client, auth, app):
+def test_plugin_form_cleans_the_name_and_rejects_a_bad_version(client, auth, app_context):
     auth.login("editor")
     token = csrf_token(client, "/admin/pluginmeta/new/")
     data = {"name": "Weather Plugin", "plugin_class": "static", "version": "1.0", "csrf_token": token}
@@ -359,7 +359,7 @@ def test_prompt_form_shows_the_catalog_limits(client, auth, plugin):
     assert '<script type="application/json" id="page-data">' in html and '"claude-sonnet-4-5"' in html
 
 
-def test_admin_creates_a_user_with_a_hashed_password(client, auth):
+def test_admin_creates_a_user_with_a_hashed_password(client, auth, app_context):
     auth.login("admin")
     token = csrf_token(client, "/admin/user/new/")
     data = {"username": "newbie", "role": "viewer", "active": "y", "password": "short", "csrf_token": token}
@@ -372,7 +372,7 @@ def test_admin_creates_a_user_with_a_hashed_password(client, auth):
     assert "password_hash" not in client.get(f"/admin/user/details/?id={user.hashed_id}").get_data(as_text=True)
 
 
-def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing(client, auth, app):
+def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing(client, auth, app_context):
     first, second = factories.plugin("first"), factories.plugin("second")
     prompt = first.plugin_prompt_plugin
     auth.login("editor")
@@ -385,7 +385,7 @@ def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing
     assert sorted(db.session.scalars(sa.select(PluginPrompt.plugin_id))) == sorted([first.id, second.id])
 
 
-def test_a_prompt_form_shows_every_error_at_once(client, auth):
+def test_a_prompt_form_shows_every_error_at_once(app_context, client, auth):
     """A value the form cannot read (a word for a number) and the model's rules on the rest, in one answer."""
     owner = factories.plugin("lighthouse_cafe", prompt=False)
     auth.login("editor")
@@ -404,7 +404,7 @@ def test_a_prompt_form_shows_every_error_at_once(client, auth):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
 
 
-def test_the_prompt_inputs_carry_the_models_limits(client, auth):
+def test_the_prompt_inputs_carry_the_models_limits(app_context, client, auth):
     prompt = factories.plugin("lighthouse_cafe", prompt={"model": "gpt-4o-mini"}).plugin_prompt_plugin
     auth.login("editor")
     body = client.get(f"/admin/pluginprompt/edit/?id={prompt.hashed_id}").get_data(as_text=True)
@@ -414,7 +414,7 @@ def test_the_prompt_inputs_carry_the_models_limits(client, auth):
     assert 'min="1"' in tokens and 'max="16384"' in tokens and 'step="1"' in tokens
 
 
-def test_messages_name_what_was_saved_created_and_deleted(client, auth):
+def test_messages_name_what_was_saved_created_and_deleted(app_context, client, auth):
     owner = factories.plugin("lighthouse_cafe", prompt=False)
     auth.login("admin")
     token = csrf_token(client, "/admin/pluginprompt/new/")
@@ -473,7 +473,7 @@ def test_editing_one_field_of_each_model_saves(client, auth, plugin, view):
     assert getattr(db.session.get(type(record), record.id), field) == value
 
 
-def test_admin_changes_a_users_role_and_resets_a_password(client, auth, users):
+def test_admin_changes_a_users_role_and_resets_a_password(client, auth, users, app_context):
     auth.login("admin")
     url, data = edit_page(client, "user", users["viewer"])
     assert client.post(url, data={**data, "role": "editor"}).status_code == 302
@@ -484,7 +484,7 @@ def test_admin_changes_a_users_role_and_resets_a_password(client, auth, users):
     assert user.role == "editor" and user.check_password("a brand new secret")
 
 
-def test_renaming_onto_a_taken_name_is_still_refused(client, auth, app):
+def test_renaming_onto_a_taken_name_is_still_refused(client, auth, app_context):
     factories.plugin("first")
     second = factories.plugin("second")
     auth.login("editor")

@@ -14,8 +14,8 @@ from plugin_admin.extensions import db
 from plugin_admin.models import PluginPrompt
 from plugin_admin.validation import Errors, check_prompt
 
-from .conftest import QueryCounter, empty_tables
 from .factories import plugin, raw_prompt
+from .helpers import QueryCounter, empty_tables
 
 COLD_STATEMENTS = 7
 """What a cold dashboard costs at most, whatever the number of records."""
@@ -38,7 +38,7 @@ def by_label(histogram: list[dict]) -> dict:
 # --- numbers -------------------------------------------------------------------------
 
 
-def test_totals_breakdowns_and_distributions(app):
+def test_totals_breakdowns_and_distributions(app_context):
     plugin(
         "alpha",
         prompt={
@@ -80,7 +80,7 @@ def test_totals_breakdowns_and_distributions(app):
     ]
 
 
-def test_recently_updated_lists_every_kind_newest_first(app):
+def test_recently_updated_lists_every_kind_newest_first(app_context):
     plugin("older")
     newer = plugin("newer")
     newer.plugin_prompt_plugin.temperature = 0.7
@@ -108,7 +108,7 @@ def test_buckets_follow_the_catalog():
     assert tokens[-1] == {"label": "> 128K", "greater_than": 131072, "smaller_than": None, "outlier": True}
 
 
-def test_outlier_buckets_appear_when_used(app):
+def test_outlier_buckets_appear_when_used(app_context):
     raw_prompt(bare_plugin("hot"), temperature=2.5)
     raw_prompt(bare_plugin("cold"), temperature=-0.5, max_completion_tokens=200_000)
     stats = aggregates.compute_stats(get_catalog())
@@ -119,7 +119,7 @@ def test_outlier_buckets_appear_when_used(app):
 # --- today's catalog rules, in SQL ----------------------------------------------------------
 
 
-def test_records_failing_todays_catalog_are_found_and_grouped(app):
+def test_records_failing_todays_catalog_are_found_and_grouped(app_context):
     raw_prompt(bare_plugin("palm_user"), provider="palm", model="text-bison")
     raw_prompt(bare_plugin("old_model"), model="gpt-4-32k")
     raw_prompt(bare_plugin("hot_claude"), provider="anthropic", model="claude-haiku-4-5", temperature=1.5)
@@ -159,7 +159,7 @@ def test_records_failing_todays_catalog_are_found_and_grouped(app):
     assert samples[0]["rule"] == "unknown_model" and samples[3]["rule"] == "tokens_above"
 
 
-def test_a_model_the_catalog_no_longer_lists_is_reported(app):
+def test_a_model_the_catalog_no_longer_lists_is_reported(app_context):
     plugin("turbo", prompt={"model": "gpt-3.5-turbo", "max_completion_tokens": 1000})
     plugin("mini")
     stats = aggregates.compute_stats(catalog_without("openai", "gpt-3.5-turbo"))
@@ -183,7 +183,7 @@ RULE_FIELDS = {
 }
 
 
-def test_sql_rules_agree_with_the_validation_rules(app):
+def test_sql_rules_agree_with_the_validation_rules(app_context):
     cases = [
         ("openai", "gpt-4o", 2.0, 16384), ("openai", "gpt-4o", 2.01, 16384), ("openai", "gpt-4o", 0.0, 16385),
         ("openai", "gpt-4o", -0.1, 10), ("openai", "o4-mini", 1.0, 100000), ("openai", "o4-mini", 1.2, 5),
@@ -221,13 +221,13 @@ def test_sql_rules_agree_with_the_validation_rules(app):
 # --- caching ------------------------------------------------------------------------
 
 
-def test_stats_are_plain_and_picklable(app):
+def test_stats_are_plain_and_picklable(app_context):
     plugin("alpha")
     stats = aggregates.dashboard_stats()
     assert pickle.loads(pickle.dumps(stats)) == stats
 
 
-def test_warm_dashboard_issues_no_sql(app, queries):
+def test_warm_dashboard_issues_no_sql(app_context, queries):
     plugin("alpha")
     aggregates.dashboard_stats()
     db.session.remove()
@@ -237,7 +237,7 @@ def test_warm_dashboard_issues_no_sql(app, queries):
     assert stats["totals"]["plugin"] == 1
 
 
-def test_committed_changes_are_shown_on_the_next_read(app):
+def test_committed_changes_are_shown_on_the_next_read(app_context):
     record = plugin("alpha")
     assert aggregates.dashboard_stats()["by_provider"] == [{"provider": "openai", "count": 1}]
 
@@ -254,7 +254,7 @@ def test_committed_changes_are_shown_on_the_next_read(app):
     assert aggregates.dashboard_stats()["totals"]["plugin"] == 3
 
 
-def test_uncommitted_changes_are_never_cached(app, queries):
+def test_uncommitted_changes_are_never_cached(app_context, queries):
     record = plugin("alpha")
     aggregates.dashboard_stats()
     record.plugin_prompt_plugin.temperature = 1.5
@@ -297,7 +297,7 @@ def _cold_statements(queries) -> int:
     return queries.count
 
 
-def test_cold_dashboard_costs_the_same_few_statements_at_any_size(app, queries):
+def test_cold_dashboard_costs_the_same_few_statements_at_any_size(app_context, queries):
     def seeded(count):
         empty_tables()
         demo.seed(count)

@@ -3,7 +3,7 @@
 import pytest
 
 from tests import factories
-from tests.conftest import PASSWORD, csrf_token
+from tests.helpers import PASSWORD, csrf_token
 
 
 def test_anonymous_requests_go_to_login_and_keep_their_destination(client, users):
@@ -58,10 +58,11 @@ def test_wrong_password_is_refused_with_a_message_and_the_username_kept(client, 
     assert client.get("/admin/").status_code == 302
 
 
-def test_inactive_user_cannot_log_in(client, users, app):
+def test_inactive_user_cannot_log_in(client, users, app_context):
     from plugin_admin.extensions import db
 
-    users["editor"].active = False
+    editor = db.session.merge(users["editor"])
+    editor.active = False
     db.session.commit()
     token = csrf_token(client, "/login")
     response = client.post("/login", data={"username": "editor", "password": PASSWORD, "csrf_token": token})
@@ -104,7 +105,7 @@ def test_anonymous_post_is_refused(client, users):
 
 def test_require_role_guards_plain_flask_views(make_app, users):
     from plugin_admin.auth import require_role
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     app = make_app()
 
@@ -119,7 +120,7 @@ def test_require_role_guards_plain_flask_views(make_app, users):
         assert client.get("/editors-only").status_code == status, role
 
 
-def test_the_login_page_names_the_record_a_shared_link_is_waiting_to_open(client, users):
+def test_the_login_page_names_the_record_a_shared_link_is_waiting_to_open(app_context, client, users):
     prompt = factories.plugin("lighthouse_cafe").plugin_prompt_plugin
     response = client.get(f"/l/{prompt.record_locator}", follow_redirects=True)
     body = response.get_data(as_text=True)

@@ -20,13 +20,13 @@ from plugin_admin.config import cache_settings
 from plugin_admin.extensions import cache, db
 from plugin_admin.models import PluginMeta, PluginPrompt, User
 
-from .conftest import PASSWORD, AuthActions, QueryCounter, empty_tables
 from .factories import plugin
+from .helpers import PASSWORD, AuthActions, QueryCounter, empty_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_warm_cached_prompt_read_issues_no_sql(app, queries):
+def test_warm_cached_prompt_read_issues_no_sql(app_context, queries):
     record = plugin()
     PluginPrompt.get_cached_prompt_by_plugin(record)  # warm
     db.session.remove()
@@ -37,7 +37,7 @@ def test_warm_cached_prompt_read_issues_no_sql(app, queries):
     assert values[0] == "gpt-4o-mini"
 
 
-def test_warm_cached_object_and_objects_issue_no_sql(app, queries):
+def test_warm_cached_object_and_objects_issue_no_sql(app_context, queries):
     record = plugin()
     PluginMeta.get_cached_object(pk=record.id)
     PluginMeta.get_cached_objects()
@@ -48,7 +48,7 @@ def test_warm_cached_object_and_objects_issue_no_sql(app, queries):
     assert queries.count == 0
 
 
-def test_cached_record_is_attached_and_can_be_edited(app):
+def test_cached_record_is_attached_and_can_be_edited(app_context):
     record = plugin()
     PluginPrompt.get_cached_prompt_by_plugin(record)
     db.session.remove()
@@ -59,7 +59,7 @@ def test_cached_record_is_attached_and_can_be_edited(app):
     assert db.session.scalar(sa.select(PluginPrompt.temperature)) == 0.9
 
 
-def test_update_is_visible_to_the_next_read(app):
+def test_update_is_visible_to_the_next_read(app_context):
     record = plugin()
     pk = record.id
     assert PluginPrompt.get_cached_prompt_by_plugin(record).temperature == 0.5
@@ -69,7 +69,7 @@ def test_update_is_visible_to_the_next_read(app):
     assert PluginPrompt.get_cached_prompt_by_plugin(pk).temperature == 1.25
 
 
-def test_delete_is_visible_to_the_next_read(app):
+def test_delete_is_visible_to_the_next_read(app_context):
     record = plugin()
     pk = record.id
     prompt_pk = record.plugin_prompt_plugin.id
@@ -82,7 +82,7 @@ def test_delete_is_visible_to_the_next_read(app):
     assert PluginMeta.get_cached_objects() == []
 
 
-def test_invalidation_happens_after_commit_not_before(app):
+def test_invalidation_happens_after_commit_not_before(app_context):
     record = plugin()
     key = PluginPrompt.plugin_key(record.id)
     PluginPrompt.get_cached_prompt_by_plugin(record)
@@ -93,7 +93,7 @@ def test_invalidation_happens_after_commit_not_before(app):
     assert cache.get(key) is None
 
 
-def test_rolled_back_change_is_never_cached(app):
+def test_rolled_back_change_is_never_cached(app_context):
     record = plugin()
     pk = record.id
     record.plugin_prompt_plugin.temperature = 1.7
@@ -104,7 +104,7 @@ def test_rolled_back_change_is_never_cached(app):
     assert PluginPrompt.get_cached_prompt_by_plugin(pk).temperature == 0.5
 
 
-def test_invalidate_flag_forces_a_fresh_read(app):
+def test_invalidate_flag_forces_a_fresh_read(app_context):
     pk = plugin().id
     PluginPrompt.get_cached_prompt_by_plugin(pk)
     db.session.execute(sa.update(PluginPrompt).values(temperature=0.1))  # behind the ORM's back
@@ -114,7 +114,7 @@ def test_invalidate_flag_forces_a_fresh_read(app):
     assert PluginPrompt.get_cached_prompt_by_plugin(pk, invalidate=True).temperature == 0.1
 
 
-def test_models_never_share_a_key(app):
+def test_models_never_share_a_key(app_context):
     record = plugin()
     keys = [
         caching.object_key(type(r), 1) for r in (record, record.plugin_prompt_plugin, record.plugin_selector_plugin)
@@ -130,6 +130,7 @@ def test_cache_outage_falls_back_to_the_database(make_app):
         assert PluginPrompt.get_cached_prompt_by_plugin(record.id).model == "gpt-4o-mini"
 
 
+@pytest.mark.slow  # a second process
 def test_second_process_sees_committed_changes_at_once(make_app, database_uri, redis_url):
     prefix = f"coherence-{uuid.uuid4().hex[:8]}:"
     app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url, CACHE_KEY_PREFIX=prefix)
@@ -164,7 +165,7 @@ def test_second_process_sees_committed_changes_at_once(make_app, database_uri, r
         peer.stdout.close()
 
 
-def test_a_derived_value_computed_across_a_commit_is_never_read(app):
+def test_a_derived_value_computed_across_a_commit_is_never_read(app_context):
     record = plugin()
     key = caching.derived_key("test:aggregate")  # a computation starts under this generation ...
     record.description = "changed"
@@ -173,7 +174,7 @@ def test_a_derived_value_computed_across_a_commit_is_never_read(app):
     assert caching.read(caching.derived_key("test:aggregate")) is None
 
 
-def test_a_record_loaded_before_a_commit_elsewhere_and_stored_after_it_is_never_read(app):
+def test_a_record_loaded_before_a_commit_elsewhere_and_stored_after_it_is_never_read(app_context):
     """Two processes racing: one loads the old row, the other commits a change (dropping the
     key), then the first stores what it loaded. The next read must show the change."""
     pk = plugin().id
@@ -192,7 +193,7 @@ def test_a_record_loaded_before_a_commit_elsewhere_and_stored_after_it_is_never_
     assert PluginMeta.get_cached_object(pk=pk).description == "new"
 
 
-def test_read_through_skips_what_may_not_be_cached(app):
+def test_read_through_skips_what_may_not_be_cached(app_context):
     assert caching.read_through("test:once", lambda: 1, cacheable=lambda value: False) == 1
     assert caching.read("test:once") is None
     assert caching.read_through("test:twice", lambda: 2) == 2

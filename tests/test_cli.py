@@ -9,6 +9,8 @@ from plugin_admin.catalog import get_catalog
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector, User
 
+pytestmark = pytest.mark.usefixtures("app_context")  # the commands share the test's context and session
+
 
 @pytest.fixture(autouse=True)
 def instance(app, tmp_path, monkeypatch):

@@ -38,7 +38,7 @@ def listed(client, url: str) -> str:
 
 
 @pytest.fixture
-def seeded(app):
+def seeded(app_context):
     """Two healthy plugins, one incomplete, two that today's catalog refuses."""
     records = {
         "alpha": plugin("alpha", prompt={"provider": "anthropic", "model": "claude-haiku-4-5", "temperature": 0.3}),
@@ -137,7 +137,7 @@ def test_a_warm_page_issues_no_sql_and_a_cold_one_a_few_statements(client, auth,
     assert 0 < queries.count <= COLD_STATEMENTS, queries.statements
 
 
-def test_a_list_without_the_filter_gets_no_link(app):
+def test_a_list_without_the_filter_gets_no_link(app, app_context):
     links = Links(current_app.extensions["admin"][0])
     with app.test_request_context():
         assert links.listing(PluginPrompt) == "/admin/pluginprompt/"

@@ -13,6 +13,7 @@ from plugin_admin.extensions import db
 from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector
 
 from .factories import plugin
+from .helpers import AuthActions, QueryCounter
 
 pytestmark = pytest.mark.slow
 LISTS = ("pluginmeta", "pluginprompt", "pluginselector", "plugindata")
@@ -26,7 +27,8 @@ def shown_total(body: str) -> int:
 def pages(client, endpoint: str) -> list[tuple[str, int]]:
     """``(path, page)``: first, middle and last pages of the list, a search, and sorts."""
     base = f"/admin/{endpoint}/"
-    topic = db.session.get(PluginMeta, 1).name.split("_")[0]  # a term that finds rows on every list
+    with client.application.app_context():
+        topic = db.session.get(PluginMeta, 1).name.split("_")[0]  # a term that finds rows on every list
     last = max(shown_total(client.get(base).get_data(as_text=True)) - 1, 0) // 20
     return [
         (base, 0),
@@ -52,17 +54,20 @@ def statements(client, queries) -> dict[str, int]:
     return counts
 
 
-def test_list_pages_cost_the_same_at_10_and_10000_plugins(client, auth, queries):
+def test_list_pages_cost_the_same_at_10_and_10000_plugins(app, client, auth, queries, large_app):
     auth.login("admin")
-    demo.seed(10)
+    with app.app_context():
+        demo.seed(10)
     small = statements(client, queries)
-    demo.seed(9_990)
-    large = statements(client, queries)
+    large_client = large_app.test_client()
+    AuthActions(large_client).login("admin")
+    with large_app.app_context():
+        large = statements(large_client, QueryCounter(db.engine))
     assert small == large
     assert max(large.values()) <= 2  # the page's ids, then its rows with what they show
 
 
-def test_a_change_is_listed_at_once_and_counted_and_walked_once(client, auth, queries):
+def test_a_change_is_listed_at_once_and_counted_and_walked_once(client, auth, queries, app_context):
     """Totals and a page's ids are cached; the next view after a commit anywhere derives them again."""
     auth.login("admin")
     demo.seed(30)
@@ -108,7 +113,7 @@ def rows(body: str) -> list[list[tuple]]:
 
 
 @pytest.mark.parametrize("endpoint", ["pluginmeta", "pluginprompt"])
-def test_rows_are_flask_admins_and_delete_works(app, client, auth, endpoint):
+def test_rows_are_flask_admins_and_delete_works(app, app_context, client, auth, endpoint):
     """The fast row block writes what Flask-Admin's writes: every cell, button and link (its row
     checkbox labelled by a ``<label>`` rather than a ``title``)."""
     auth.login("admin")
@@ -138,7 +143,7 @@ def test_rows_are_flask_admins_and_delete_works(app, client, auth, endpoint):
     [("WEATHER", {"weather_faq", "weather_helper"}), ("^billing", {"billing_faq"}), ("faq weather", {"weather_faq"}),
      ("=weather_faq", {"weather_faq"}), ("nothing", set())],
 )  # fmt: skip
-def test_search_ignores_case_and_keeps_flask_admins_syntax(client, auth, search, found):
+def test_search_ignores_case_and_keeps_flask_admins_syntax(client, auth, app_context, search, found):
     for name in ("weather_faq", "weather_helper", "billing_faq"):
         plugin(name)
     auth.login("viewer")
@@ -176,7 +181,7 @@ FILTERED_LISTS = [(view, column) for view, model in
 
 
 @pytest.mark.parametrize("endpoint, column", FILTERED_LISTS)
-def test_a_filtered_page_is_read_off_an_index_in_list_order(app, client, auth, queries, endpoint, column):
+def test_a_filtered_page_is_read_off_an_index_in_list_order(app, app_context, client, auth, queries, endpoint, column):
     """Filtering by a value and listing in the default order needs no sort of the matches."""
     auth.login("admin")
     demo.seed(30)

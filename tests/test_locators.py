@@ -3,11 +3,11 @@
 import pytest
 
 from tests import factories
-from tests.conftest import PASSWORD, csrf_token
+from tests.helpers import PASSWORD, csrf_token
 
 
 @pytest.fixture
-def prompt(app):
+def prompt(app_context):
     return factories.plugin().plugin_prompt_plugin
 
 

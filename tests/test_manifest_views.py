@@ -14,8 +14,9 @@ from plugin_admin import manifests
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, PluginPrompt
 from tests import factories
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
+pytestmark = pytest.mark.usefixtures("app_context")  # the database is read between requests
 FIXTURES = Path(__file__).parent / "fixtures" / "manifests"
 CAFE = (FIXTURES / "pair" / "lighthouse-cafe.yaml").read_text(encoding="utf-8")
 CAFE_MODIFIED = (FIXTURES / "pair" / "lighthouse-cafe-modified.yaml").read_text(encoding="utf-8")

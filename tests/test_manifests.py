@@ -121,7 +121,7 @@ EXPECTED_WARNINGS = {
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
-def test_project_fixture_imports_and_round_trips(app, path):
+def test_project_fixture_imports_and_round_trips(app_context, path):
     plan = import_files(path)
     assert plan.ok, [messages(d.errors) for d in plan.documents]
     assert [w for d in plan.documents for w in messages(d.warnings)] == EXPECTED_WARNINGS.get(path.name, [])
@@ -131,7 +131,7 @@ def test_project_fixture_imports_and_round_trips(app, path):
         assert_kept(document.data, yaml.safe_load(assert_round_trips(record)))
 
 
-def test_fixtures_cover_every_kind_and_multi_document_files(app):
+def test_fixtures_cover_every_kind_and_multi_document_files(app_context):
     plan = import_files(FIXTURES / "valid" / "bundle.yaml", FIXTURES / "valid" / "bundle.json")
     assert [(d.document.number, d.kind, d.name) for d in plan.documents] == [
         (1, "Plugin", "bundle_static"),
@@ -145,7 +145,7 @@ def test_fixtures_cover_every_kind_and_multi_document_files(app):
     assert kinds == set(manifests.KINDS)
 
 
-def test_stored_values_follow_the_documented_round_trip_rules(app):
+def test_stored_values_follow_the_documented_round_trip_rules(app_context):
     import_files(*VALID)
     lighthouse = plugin("harbour_lighthouse_tours")
     prompt, data = lighthouse.plugin_prompt_plugin, lighthouse.plugin_data_plugin
@@ -203,7 +203,7 @@ TRICKY_TEXT = [
 ]
 
 
-def test_export_keeps_any_text_exactly(app):
+def test_export_keeps_any_text_exactly(app_context):
     document = manifests.manifest(factories.plugin("tricky"))
     document["spec"]["data"]["staticData"] = {text or "empty": text for text in TRICKY_TEXT}
     import_text(json.dumps(document), "tricky.json")
@@ -213,7 +213,7 @@ def test_export_keeps_any_text_exactly(app):
     assert_round_trips(record)
 
 
-def test_export_writes_the_spec_shape_in_a_fixed_order(app):
+def test_export_writes_the_spec_shape_in_a_fixed_order(app_context):
     import_files(FIXTURES / "valid" / "sql-plugin.yaml")
     document = manifests.manifest(plugin("ferry_timetable"))
     assert list(document) == ["apiVersion", "kind", "metadata", "spec"]
@@ -225,7 +225,7 @@ def test_export_writes_the_spec_shape_in_a_fixed_order(app):
     assert manifests.manifest_filename(plugin("ferry_timetable"), "json") == "ferry_timetable.json"
 
 
-def test_export_many_writes_multi_document_yaml_or_a_json_list(app):
+def test_export_many_writes_multi_document_yaml_or_a_json_list(app_context):
     import_files(FIXTURES / "valid" / "bundle.yaml")
     records = db.session.scalars(sa.select(PluginMeta).order_by(PluginMeta.id)).all()
     text = manifests.export_many(records)
@@ -240,7 +240,7 @@ def test_export_many_writes_multi_document_yaml_or_a_json_list(app):
         manifests.export_many(records, "xml")
 
 
-def test_a_plugin_without_a_prompt_exports_without_it_and_import_asks_for_it(app):
+def test_a_plugin_without_a_prompt_exports_without_it_and_import_asks_for_it(app_context):
     record = factories.plugin("no_prompt", prompt=False)
     document = manifests.manifest(record)
     assert list(document["spec"]) == ["selector", "data"]
@@ -248,7 +248,7 @@ def test_a_plugin_without_a_prompt_exports_without_it_and_import_asks_for_it(app
     assert messages(plan.documents[0].errors) == ["line 11: spec.prompt: is required"]
 
 
-def test_importing_over_a_plugin_without_a_prompt_adds_one(app):
+def test_importing_over_a_plugin_without_a_prompt_adds_one(app_context):
     record = factories.plugin("no_prompt", prompt=False)
     document = manifests.manifest(record)
     document["spec"]["prompt"] = {"systemRole": "You help.", "model": "gpt-4.1"}
@@ -264,7 +264,7 @@ def test_importing_over_a_plugin_without_a_prompt_adds_one(app):
     assert plugin("no_prompt").plugin_prompt_plugin.model == "gpt-4.1"
 
 
-def test_find_plugin_by_name_or_locator(app):
+def test_find_plugin_by_name_or_locator(app_context):
     record = factories.plugin("harbour_tours")
     assert manifests.find_plugin("harbour_tours") is record
     assert manifests.find_plugin("Harbour Tours") is record
@@ -277,7 +277,7 @@ def test_find_plugin_by_name_or_locator(app):
 # --- updates ----------------------------------------------------------------------------------
 
 
-def test_modified_manifest_updates_the_same_records_and_the_dry_run_names_each_change(app):
+def test_modified_manifest_updates_the_same_records_and_the_dry_run_names_each_change(app_context):
     import_files(PAIR[0])
     record = plugin("lighthouse_cafe")
     before, text = locators(record), manifests.export_plugin(record)
@@ -307,7 +307,7 @@ def test_modified_manifest_updates_the_same_records_and_the_dry_run_names_each_c
     assert_round_trips(record)
 
 
-def test_importing_an_unchanged_manifest_writes_nothing(app, queries):
+def test_importing_an_unchanged_manifest_writes_nothing(app_context, queries):
     import_files(PAIR[0])
     versions = locators(plugin("lighthouse_cafe")), plugin("lighthouse_cafe").row_version
     plan = plan_files(PAIR[0])
@@ -318,7 +318,7 @@ def test_importing_an_unchanged_manifest_writes_nothing(app, queries):
     assert (locators(plugin("lighthouse_cafe")), plugin("lighthouse_cafe").row_version) == versions
 
 
-def test_a_manifest_is_the_whole_plugin_so_omitted_keys_take_their_defaults(app):
+def test_a_manifest_is_the_whole_plugin_so_omitted_keys_take_their_defaults(app_context):
     import_files(FIXTURES / "valid" / "static-plugin.yaml")
     document = manifests.manifest(plugin("harbour_lighthouse_tours"))
     del document["metadata"]["author"], document["metadata"]["tags"], document["spec"]["prompt"]["temperature"]
@@ -330,7 +330,7 @@ def test_a_manifest_is_the_whole_plugin_so_omitted_keys_take_their_defaults(app)
     ]
 
 
-def test_a_new_type_or_key_order_is_a_change_but_0_is_0_point_0(app):
+def test_a_new_type_or_key_order_is_a_change_but_0_is_0_point_0(app_context):
     import_files(FIXTURES / "valid" / "api-plugin.yaml")
     original = manifests.manifest(plugin("tide_tables"))
 
@@ -346,7 +346,7 @@ def test_a_new_type_or_key_order_is_a_change_but_0_is_0_point_0(app):
     assert changed(lambda d: d["spec"]["apiData"]["headers"].__setitem__(0, reordered)) == ["spec.apiData.headers"]
 
 
-def test_changing_the_kind_clears_the_data_of_the_old_plugin_class(app):
+def test_changing_the_kind_clears_the_data_of_the_old_plugin_class(app_context):
     import_files(PAIR[0])
     text = manifests.export_plugin(plugin("lighthouse_cafe")).replace("kind: Plugin", "kind: SqlPlugin")
     text = text.replace("pluginClass: static", "pluginClass: sql").replace(
@@ -374,7 +374,7 @@ def test_changing_the_kind_clears_the_data_of_the_old_plugin_class(app):
     )
 
 
-def test_unknown_keys_are_warnings_and_the_rest_is_imported(app):
+def test_unknown_keys_are_warnings_and_the_rest_is_imported(app_context):
     text = (FIXTURES / "valid" / "bundle.yaml").read_text().split("---\n")[1]
     text += "status:\n  ready: true\nspec2: {}\n"
     text = text.replace("  selector:\n", "  selector:\n    searchTerm: [typo]\n")
@@ -471,7 +471,7 @@ def test_every_invalid_fixture_has_its_expected_messages():
 
 
 @pytest.mark.parametrize("name", sorted(INVALID))
-def test_invalid_manifest_is_refused_whole_with_located_messages(app, name, tmp_path, monkeypatch):
+def test_invalid_manifest_is_refused_whole_with_located_messages(app_context, name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # where the python tag would have written its file
     plan = import_files(FIXTURES / "invalid" / name)
     (planned,) = plan.documents
@@ -485,7 +485,7 @@ def test_invalid_manifest_is_refused_whole_with_located_messages(app, name, tmp_
     assert not (tmp_path / "PWNED").exists()
 
 
-def test_all_errors_come_at_once_and_unknown_keys_still_warn(app):
+def test_all_errors_come_at_once_and_unknown_keys_still_warn(app_context):
     (planned,) = plan_files(FIXTURES / "invalid" / "many-errors.yaml").documents
     assert messages(planned.warnings) == [
         "line 17: spec.prompt.topP: unknown key; ignored"
@@ -493,7 +493,7 @@ def test_all_errors_come_at_once_and_unknown_keys_still_warn(app):
     ]
 
 
-def test_a_file_with_one_invalid_manifest_applies_none_of_them(app):
+def test_a_file_with_one_invalid_manifest_applies_none_of_them(app_context):
     plan = import_files(FIXTURES / "invalid" / "multi-document-one-bad.yaml", FIXTURES / "valid" / "sql-plugin.yaml")
     first, second, other = plan.documents
     assert first.ok and first.action == "create" and not first.applied
@@ -505,7 +505,7 @@ def test_a_file_with_one_invalid_manifest_applies_none_of_them(app):
     assert db.session.scalars(sa.select(PluginMeta.name)).all() == ["ferry_timetable"]
 
 
-def test_the_same_plugin_twice_in_one_import_is_refused(app):
+def test_the_same_plugin_twice_in_one_import_is_refused(app_context):
     plan = import_files(PAIR[0], PAIR[1])
     assert messages(plan.documents[1].errors) == [
         f"line 5: metadata.name: 'lighthouse_cafe' is also imported by {PAIR[0]} document 1;"
@@ -514,7 +514,7 @@ def test_the_same_plugin_twice_in_one_import_is_refused(app):
     assert plan.documents[0].applied and plan.failed_sources() == [str(PAIR[1])]
 
 
-def test_a_plugin_created_meanwhile_fails_the_file_and_rolls_it_back(app):
+def test_a_plugin_created_meanwhile_fails_the_file_and_rolls_it_back(app_context):
     plan = plan_files(FIXTURES / "valid" / "bundle.yaml")
     assert [d.action for d in plan.documents] == ["create"] * 3
     factories.plugin("bundle_sql")  # someone else, between the preview and the confirm
@@ -526,7 +526,7 @@ def test_a_plugin_created_meanwhile_fails_the_file_and_rolls_it_back(app):
     assert db.session.scalars(sa.select(PluginMeta.name)).all() == ["bundle_sql"]
 
 
-def test_a_plugin_changed_meanwhile_fails_the_file_and_rolls_it_back(app):
+def test_a_plugin_changed_meanwhile_fails_the_file_and_rolls_it_back(app_context):
     import_files(PAIR[0])
     plan = plan_files(PAIR[1], FIXTURES / "valid" / "sql-plugin.yaml")
     db.session.execute(sa.text("UPDATE plugin_meta SET row_version = row_version + 1"))  # another writer
@@ -539,7 +539,7 @@ def test_a_plugin_changed_meanwhile_fails_the_file_and_rolls_it_back(app):
     assert plugin("lighthouse_cafe").version == "0.2.0"
 
 
-def test_size_limit_and_encoding_have_clear_messages(app, tmp_path):
+def test_size_limit_and_encoding_have_clear_messages(app_context, tmp_path):
     limit = manifests.MAX_MANIFEST_BYTES
     expected = f"is {limit + 1:,} bytes; a manifest file may be at most {limit:,} bytes (1 MiB)"
     big = tmp_path / "big.yaml"
@@ -560,7 +560,7 @@ def test_size_limit_and_encoding_have_clear_messages(app, tmp_path):
     assert messages(document.errors) == ["nests too deeply to be a manifest"]
 
 
-def test_numbers_too_large_and_impossible_dates_are_refused_with_a_message(app):
+def test_numbers_too_large_and_impossible_dates_are_refused_with_a_message(app_context):
     text = (FIXTURES / "invalid" / "temperature-range.yaml").read_text()
     (planned,) = manifests.plan_import(manifests.load_documents(text.replace("3.0", "1" + "0" * 400))).documents
     assert messages(planned.errors) == [
@@ -576,7 +576,7 @@ def test_numbers_too_large_and_impossible_dates_are_refused_with_a_message(app):
     assert messages(document.errors) == ["holds a value that cannot be read: month must be in 1..12"]
 
 
-def test_keys_yaml_reads_as_other_than_text_are_located(app):
+def test_keys_yaml_reads_as_other_than_text_are_located(app_context):
     text = "spec:\n  1: x\n  2024-01-01: y\n  ~: z\n  <<: {merged: 1}\n  !!str on: w\n  pairs: !!omap [{a: 1}]\n"
     (document,) = manifests.load_documents(text)
     assert messages(document.errors) == [
@@ -609,7 +609,7 @@ def test_manifest_paths_take_files_as_given_and_manifests_inside_folders(tmp_pat
 # --- the command line -------------------------------------------------------------------------
 
 
-def test_cli_dry_run_reports_and_writes_nothing(runner):
+def test_cli_dry_run_reports_and_writes_nothing(runner, app_context):
     result = runner.invoke(args=["import-manifest", "--dry-run", str(FIXTURES / "valid")])
     assert result.exit_code == 0, result.output
     assert f"{FIXTURES / 'valid' / 'bundle.yaml'}: 3 manifests, dry run, nothing written\n" in result.output
@@ -618,7 +618,7 @@ def test_cli_dry_run_reports_and_writes_nothing(runner):
     assert plugin_count() == 0
 
 
-def test_cli_imports_then_shows_the_field_diff_of_an_update(runner):
+def test_cli_imports_then_shows_the_field_diff_of_an_update(runner, app_context):
     result = runner.invoke(args=["import-manifest", str(PAIR[0])])
     assert result.exit_code == 0, result.output
     locator = plugin("lighthouse_cafe").record_locator
@@ -639,7 +639,7 @@ def test_cli_imports_then_shows_the_field_diff_of_an_update(runner):
     assert "  document 1: unchanged Plugin lighthouse_cafe" in result.output
 
 
-def test_cli_batch_reports_per_file_applies_the_good_files_and_exits_1(runner):
+def test_cli_batch_reports_per_file_applies_the_good_files_and_exits_1(runner, app_context):
     bad = FIXTURES / "invalid" / "temperature-range.yaml"
     result = runner.invoke(args=["import-manifest", str(bad), str(FIXTURES / "valid" / "api-plugin.yaml")])
     assert result.exit_code == 1
@@ -662,7 +662,7 @@ def test_cli_batch_reports_per_file_applies_the_good_files_and_exits_1(runner):
     assert result.output.endswith("1 file: 0 applied, 1 failed\n")
 
 
-def test_cli_refuses_missing_paths_and_folders_without_manifests(runner, tmp_path):
+def test_cli_refuses_missing_paths_and_folders_without_manifests(runner, app_context, tmp_path):
     result = runner.invoke(args=["import-manifest", str(tmp_path)])
     assert (
         result.exit_code == 1
@@ -672,7 +672,7 @@ def test_cli_refuses_missing_paths_and_folders_without_manifests(runner, tmp_pat
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
-def test_cli_exports_by_name_or_locator_in_yaml_or_json(runner):
+def test_cli_exports_by_name_or_locator_in_yaml_or_json(runner, app_context):
     import_files(FIXTURES / "valid" / "api-plugin.yaml")
     record = plugin("tide_tables")
     result = runner.invoke(args=["export-manifest", "tide_tables"])
@@ -691,7 +691,7 @@ needs_samples = pytest.mark.skipif(
 
 
 @needs_samples
-def test_every_smarter_sample_imports_cleanly_and_round_trips(app):
+def test_every_smarter_sample_imports_cleanly_and_round_trips(app_context):
     originals = sorted(p for p in SHARED.glob("*.yaml") if "modified" not in p.name)
     assert len(originals) >= 3
     for path in originals:
@@ -703,7 +703,7 @@ def test_every_smarter_sample_imports_cleanly_and_round_trips(app):
 
 
 @needs_samples
-def test_the_modified_smarter_sample_updates_the_same_records(app):
+def test_the_modified_smarter_sample_updates_the_same_records(app_context):
     import_files(SHARED / "everlasting-gobstopper.yaml")
     before = locators(plugin("everlasting_gobstopper"))
     plan = plan_files(SHARED / "everlasting-gobstopper-modified.yaml")

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from plugin_admin.extensions import db
 
 
-def test_migrated_schema_matches_the_models(app):
+def test_migrated_schema_matches_the_models(app_context):
     with db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []

@@ -12,7 +12,7 @@ from plugin_admin.serialization import data_to_dict, mask_string, sorted_dict
 from .factories import plugin
 
 
-def test_timestamps_are_aware_utc_and_updated(app):
+def test_timestamps_are_aware_utc_and_updated(app_context):
     record = plugin()
     created, updated = record.created_at, record.updated_at
     assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
@@ -24,7 +24,7 @@ def test_timestamps_are_aware_utc_and_updated(app):
     assert record.row_version == 2
 
 
-def test_hashed_id_and_locators(app):
+def test_hashed_id_and_locators(app_context):
     record = plugin()
     prompt = record.plugin_prompt_plugin
     assert record.hashed_id == "rMTAwMDAwMQx"
@@ -41,7 +41,7 @@ def test_hashed_id_and_locators(app):
         assert TimestampedModel.get_object_by_locator(junk) is None
 
 
-def test_to_json_has_every_field_and_no_integer_ids(app):
+def test_to_json_has_every_field_and_no_integer_ids(app_context):
     prompt = plugin().plugin_prompt_plugin
     data = prompt.to_json()
     assert data["created_at"].endswith("Z") and data["updated_at"].endswith("Z")
@@ -53,7 +53,7 @@ def test_to_json_has_every_field_and_no_integer_ids(app):
     assert "id" not in data and "plugin_id" not in data
 
 
-def test_to_json_leaves_out_password_hashes(app):
+def test_to_json_leaves_out_password_hashes(app_context):
     user = User(username="ann", role="viewer")
     user.set_password("correct horse")
     db.session.add(user)
@@ -61,7 +61,7 @@ def test_to_json_leaves_out_password_hashes(app):
     assert "password_hash" not in user.to_json()
 
 
-def test_elapsed_updated_property_and_method(app):
+def test_elapsed_updated_property_and_method(app_context):
     assert PluginMeta(name="unsaved").elapsed_updated is None
     record = plugin()
     assert 0 <= record.elapsed_updated <= 5
@@ -89,7 +89,7 @@ def test_sorted_dict_and_mask_string():
     assert PluginMeta.mask_string("abcdefghij", mask_char="#", mask_length=2, string_length=5) == "###ij"
 
 
-def test_names_and_state(app):
+def test_names_and_state(app_context):
     record = plugin()
     assert record.unformatted_class_name == "PluginMeta"
     assert record.formatted_class_name == "plugin_admin.models.plugins.PluginMeta()"
@@ -98,7 +98,7 @@ def test_names_and_state(app):
     assert not PluginMeta(name="unsaved").ready
 
 
-def test_ready_is_false_when_todays_catalog_refuses_a_stored_record(app):
+def test_ready_is_false_when_todays_catalog_refuses_a_stored_record(app_context):
     prompt = plugin().plugin_prompt_plugin
     db.session.execute(sa.update(PluginPrompt).values(model="gpt-retired"))  # as if the catalog dropped it
     db.session.commit()
@@ -106,7 +106,7 @@ def test_ready_is_false_when_todays_catalog_refuses_a_stored_record(app):
     assert not db.session.get(PluginPrompt, prompt.id).ready
 
 
-def test_does_not_exist_and_multiple_objects_per_class(app):
+def test_does_not_exist_and_multiple_objects_per_class(app_context):
     plugin("one")
     plugin("two")
     assert PluginMeta.get(name="one").name == "one"
@@ -125,7 +125,7 @@ def test_build_absolute_uri(app):
         TimestampedModel.build_absolute_uri()
 
 
-def test_defaults_follow_the_smarter_platform(app):
+def test_defaults_follow_the_smarter_platform(app_context):
     prompt = PluginPrompt()
     assert (prompt.provider, prompt.model, prompt.temperature, prompt.max_completion_tokens) == (
         "openai",
@@ -140,7 +140,7 @@ def test_defaults_follow_the_smarter_platform(app):
     assert PluginData().description == ""
 
 
-def test_passwords_are_hashed(app):
+def test_passwords_are_hashed(app_context):
     user = User(username="bob", role="editor")
     user.set_password("s3cret-enough")
     assert user.password_hash != "s3cret-enough" and user.check_password("s3cret-enough")
@@ -148,7 +148,7 @@ def test_passwords_are_hashed(app):
     assert user.can("viewer") and user.can("editor") and not user.can("admin")
 
 
-def test_elapsed_updated_measures_from_now(app):
+def test_elapsed_updated_measures_from_now(app_context):
     record = plugin()
     record.updated_at = datetime.now(UTC) - timedelta(minutes=5)
     assert 299 <= record.elapsed_updated <= 305

@@ -18,8 +18,8 @@ from plugin_admin.config import cache_settings
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, PluginPrompt
 
-from .conftest import empty_tables
 from .factories import plugin
+from .helpers import empty_tables
 from .live import Client, form_fields
 
 pytestmark = pytest.mark.slow

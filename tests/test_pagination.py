@@ -12,6 +12,7 @@ from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta, PluginPrompt
 
 from .factories import plugin
+from .helpers import QueryCounter
 
 
 def plain_page(stmt, model, page, size=pagination.PAGE_SIZE):
@@ -40,9 +41,20 @@ LISTS = [
 ]
 
 
-@pytest.mark.parametrize("size", [10, 10_000])
-def test_pages_match_a_plain_offset_query(app, size):
-    demo.seed(size)
+@pytest.fixture(params=[10, 10_000])
+def seeded(request):
+    """An app context on 10 freshly seeded plugins, or on the session's 10,000."""
+    if request.param == 10_000:
+        app = request.getfixturevalue("large_app")
+    else:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            demo.seed(request.param)
+    with app.app_context():
+        yield
+
+
+def test_pages_match_a_plain_offset_query(seeded):
     for model, sort, descending, where in LISTS:
         stmt = ordered(model, sort, descending, where)
         total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
@@ -64,7 +76,7 @@ def test_ordering_ends_with_the_primary_key_in_the_sort_direction():
     assert [d for _, d in pagination.ordering(by_id, PluginMeta)] == [True]
 
 
-def test_every_row_appears_once_across_pages_with_equal_sort_keys(app):
+def test_every_row_appears_once_across_pages_with_equal_sort_keys(app_context):
     demo.seed(95)
     db.session.execute(sa.update(PluginMeta).values(updated_at=datetime(2026, 1, 1, tzinfo=UTC)))
     db.session.commit()
@@ -95,17 +107,18 @@ def statements_per_page(queries, model, options=()):
     return counts
 
 
-def test_statements_per_page_are_the_same_at_10_and_10000_rows(app, queries):
+def test_statements_per_page_are_the_same_at_10_and_10000_rows(app, large_app):
     eager = (joinedload(PluginPrompt.plugin),)
-    demo.seed(10)
-    small = statements_per_page(queries, PluginPrompt, eager)
-    demo.seed(9_990)
-    large = statements_per_page(queries, PluginPrompt, eager)
+    with app.app_context():
+        demo.seed(10)
+        small = statements_per_page(QueryCounter(db.engine), PluginPrompt, eager)
+    with large_app.app_context():
+        large = statements_per_page(QueryCounter(db.engine), PluginPrompt, eager)
     # The page's ids, then its rows with their plugins; the next view finds the ids cached.
     assert small == large == [(2, 1)] * 3
 
 
-def test_a_pages_ids_are_walked_again_after_a_committed_change(app):
+def test_a_pages_ids_are_walked_again_after_a_committed_change(app_context):
     demo.seed(30)
     stmt = sa.select(PluginMeta).order_by(PluginMeta.updated_at.desc())
     first = pagination.page_ids(db.session, stmt, PluginMeta, 0, 30)
@@ -113,7 +126,7 @@ def test_a_pages_ids_are_walked_again_after_a_committed_change(app):
     assert pagination.page_ids(db.session, stmt, PluginMeta, 0, 31) == [31, *first[:19]]
 
 
-def test_total_is_cached_until_a_committed_change(app, queries):
+def test_total_is_cached_until_a_committed_change(app_context, queries):
     plugin("one")
     stmt = sa.select(PluginMeta)
     assert pagination.count(db.session, stmt, PluginMeta) == 1
@@ -129,7 +142,7 @@ def test_total_is_cached_until_a_committed_change(app, queries):
     assert pagination.count(db.session, stmt, PluginMeta) == 2
 
 
-def test_filters_are_counted_apart(app):
+def test_filters_are_counted_apart(app_context):
     plugin("alpha")
     plugin("beta")
 
@@ -141,13 +154,13 @@ def test_filters_are_counted_apart(app):
     assert pagination.count(db.session, sa.select(PluginMeta), PluginMeta) == 2
 
 
-def test_pages_past_the_end_are_empty(app):
+def test_pages_past_the_end_are_empty(app_context):
     plugin()
     assert pagination.fetch(db.session, sa.select(PluginMeta), PluginMeta, page=1) == (1, [])
     assert pagination.page_ids(db.session, sa.select(PluginMeta), PluginMeta, -1, 1) == []
 
 
-def test_every_order_of_a_list_shares_one_total(app, queries):
+def test_every_order_of_a_list_shares_one_total(app_context, queries):
     plugin("one")
     unsorted = sa.select(PluginPrompt)
     by_plugin = sa.select(PluginPrompt).outerjoin(PluginPrompt.plugin).order_by(PluginMeta.name)

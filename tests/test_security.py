@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import AuthActions, csrf_token
+from tests.helpers import AuthActions, csrf_token
 
 
 @pytest.mark.parametrize("path", ["/login", "/admin/", "/nowhere", "/healthz"])

@@ -27,11 +27,11 @@ def prompt_errors(**fields) -> dict:
     return {}
 
 
-def test_openai_accepts_temperature_1_5(app):
+def test_openai_accepts_temperature_1_5(app_context):
     assert prompt_errors(provider="openai", model="gpt-4o", temperature=1.5) == {}
 
 
-def test_anthropic_refuses_temperature_1_5_naming_value_rule_and_source(app):
+def test_anthropic_refuses_temperature_1_5_naming_value_rule_and_source(app_context):
     errors = prompt_errors(provider="anthropic", model="claude-sonnet-4-5", temperature=1.5)
     (message,) = errors["temperature"]
     assert "1.5 is above anthropic's range 0–1" in message
@@ -39,60 +39,60 @@ def test_anthropic_refuses_temperature_1_5_naming_value_rule_and_source(app):
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, -0.1, "warm", None, True])
-def test_temperature_must_be_finite_and_in_range(app, value):
+def test_temperature_must_be_finite_and_in_range(app_context, value):
     assert "temperature" in prompt_errors(temperature=value)
 
 
-def test_unknown_model_is_refused_with_suggestions(app):
+def test_unknown_model_is_refused_with_suggestions(app_context):
     (message,) = prompt_errors(provider="openai", model="gpt-4o-mni")["model"]
     assert "'gpt-4o-mni' is not a openai model in the catalog" in message
     assert "closest: gpt-4o-mini" in message
 
 
-def test_fine_tuned_openai_model_with_known_base_is_accepted(app):
+def test_fine_tuned_openai_model_with_known_base_is_accepted(app_context):
     assert prompt_errors(model="ft:gpt-4o-mini-2024-07-18:acme::abc123") == {}
     assert "model" in prompt_errors(model="ft:gpt-9:acme::abc123")
 
 
-def test_fixed_temperature_reasoning_model(app):
+def test_fixed_temperature_reasoning_model(app_context):
     (message,) = prompt_errors(model="o3", temperature=0.5)["temperature"]
     assert "o3 accepts only its default temperature 1" in message
     assert prompt_errors(model="o3", temperature=1) == {}
 
 
 @pytest.mark.parametrize("tokens", [0, -1, 16385, 2.5, "many"])
-def test_max_completion_tokens_bounded_by_the_models_output_limit(app, tokens):
+def test_max_completion_tokens_bounded_by_the_models_output_limit(app_context, tokens):
     assert "max_completion_tokens" in prompt_errors(model="gpt-4o-mini", max_completion_tokens=tokens)
 
 
-def test_max_completion_tokens_message_names_the_limit(app):
+def test_max_completion_tokens_message_names_the_limit(app_context):
     (message,) = prompt_errors(model="gpt-4o-mini", max_completion_tokens=20000)["max_completion_tokens"]
     assert "20,000 is above gpt-4o-mini's maximum output of 16,384 tokens" in message
 
 
 @pytest.mark.parametrize("role", ["", "   \n", None, "x" * 32001])
-def test_system_role_required_and_bounded(app, role):
+def test_system_role_required_and_bounded(app_context, role):
     assert "system_role" in prompt_errors(system_role=role)
 
 
-def test_unknown_provider(app):
+def test_unknown_provider(app_context):
     errors = prompt_errors(provider="acme", model="gpt-4o")
     assert "'acme' is not a provider in the catalog" in errors["provider"][0]
 
 
-def test_provider_is_cleaned_to_lower_case(app):
+def test_provider_is_cleaned_to_lower_case(app_context):
     assert prompt_errors(provider="  OpenAI ", model="gpt-4o") == {}
     assert db.session.scalar(sa.select(PluginPrompt.provider)) == "openai"
 
 
-def test_all_errors_are_collected_at_once(app):
+def test_all_errors_are_collected_at_once(app_context):
     errors = prompt_errors(
         provider="anthropic", model="nope", temperature=math.nan, max_completion_tokens=0, system_role=""
     )
     assert set(errors) == {"model", "temperature", "max_completion_tokens", "system_role"}
 
 
-def test_refused_write_leaves_database_unchanged(app):
+def test_refused_write_leaves_database_unchanged(app_context):
     record = plugin("keep_me")
     prompt = record.plugin_prompt_plugin
     prompt.temperature = 1.9  # the default model gpt-4o-mini allows 0-2, but ...
@@ -105,7 +105,7 @@ def test_refused_write_leaves_database_unchanged(app):
     assert (stored.provider, stored.temperature, stored.row_version) == ("openai", 0.5, 1)
 
 
-def test_refused_insert_writes_nothing(app):
+def test_refused_insert_writes_nothing(app_context):
     record = PluginMeta(name="half")
     record.plugin_prompt_plugin = PluginPrompt(temperature=9)
     db.session.add(record)
@@ -115,14 +115,14 @@ def test_refused_insert_writes_nothing(app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginMeta)) == 0
 
 
-def test_plugin_name_is_snake_cased_and_unique(app):
+def test_plugin_name_is_snake_cased_and_unique(app_context):
     assert plugin("Test Plugin").name == "test_plugin"
     with pytest.raises(ValidationError) as caught:
         plugin("test plugin")
     assert "already exists" in caught.value.errors["name"][0]
 
 
-def test_two_new_plugins_with_one_name_in_one_flush(app):
+def test_two_new_plugins_with_one_name_in_one_flush(app_context):
     db.session.add_all([PluginMeta(name="twin"), PluginMeta(name="twin")])
     with pytest.raises(ValidationError) as caught:
         db.session.flush()
@@ -141,17 +141,17 @@ def test_two_new_plugins_with_one_name_in_one_flush(app):
         ({"name": "a" * 256}, "name"),
     ],
 )
-def test_plugin_rules(app, fields, field):
+def test_plugin_rules(app_context, fields, field):
     with pytest.raises(ValidationError) as caught:
         plugin(fields.pop("name", "rules"), **fields)
     assert field in caught.value.errors
 
 
-def test_semver_with_prerelease_and_build(app):
+def test_semver_with_prerelease_and_build(app_context):
     assert plugin(version="1.2.3-beta.1+build.5").version == "1.2.3-beta.1+build.5"
 
 
-def test_selector_terms_follow_directive(app):
+def test_selector_terms_follow_directive(app_context):
     owner = plugin("sel", selector=False)
     owner.plugin_selector_plugin = PluginSelector(directive="search_terms", search_terms=[])
     with pytest.raises(ValidationError) as caught:
@@ -164,7 +164,7 @@ def test_selector_terms_follow_directive(app):
     assert "must be empty" in caught.value.errors["search_terms"][0]
 
 
-def test_plugin_data_rules_follow_plugin_class(app):
+def test_plugin_data_rules_follow_plugin_class(app_context):
     owner = plugin("sql_one", plugin_class="sql", data=False)
     owner.plugin_data_plugin = PluginData(description="d")
     with pytest.raises(ValidationError) as caught:
@@ -172,19 +172,19 @@ def test_plugin_data_rules_follow_plugin_class(app):
     assert {"connection", "sql_query"} <= set(caught.value.errors)
 
 
-def test_deleting_a_plugin_deletes_its_parts(app):
+def test_deleting_a_plugin_deletes_its_parts(app_context):
     db.session.delete(plugin("doomed"))
     db.session.commit()
     for model in (PluginPrompt, PluginSelector, PluginData):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
 
 
-def test_validation_error_str_names_fields(app):
+def test_validation_error_str_names_fields(app_context):
     error = ValidationError({"temperature": ["1.5 is above anthropic's range 0–1"]}, model="PluginPrompt")
     assert str(error) == "PluginPrompt: temperature: 1.5 is above anthropic's range 0–1"
 
 
-def test_a_second_part_given_through_the_relationship_is_refused_not_swapped_in(app):
+def test_a_second_part_given_through_the_relationship_is_refused_not_swapped_in(app_context):
     owner = plugin("has_prompt")
     first = owner.plugin_prompt_plugin
     db.session.add(PluginPrompt(plugin=owner, system_role="A second prompt."))
@@ -195,13 +195,13 @@ def test_a_second_part_given_through_the_relationship_is_refused_not_swapped_in(
     assert db.session.scalars(sa.select(PluginPrompt.id)).all() == [first.id]
 
 
-def test_errors_that_depend_on_the_model_come_with_the_model_error(app):
+def test_errors_that_depend_on_the_model_come_with_the_model_error(app_context):
     errors = prompt_errors(provider="anthropic", model="claude-nope", temperature=1.5, max_completion_tokens=10**7)
     assert set(errors) == {"model", "temperature", "max_completion_tokens"}
     assert "above the largest output of any anthropic model" in errors["max_completion_tokens"][0]
 
 
-def test_errors_that_depend_on_the_provider_come_with_the_provider_error(app):
+def test_errors_that_depend_on_the_provider_come_with_the_provider_error(app_context):
     errors = prompt_errors(provider="acme", model="gpt-4o", temperature=7, max_completion_tokens=10**7)
     assert set(errors) == {"provider", "temperature", "max_completion_tokens"}
     (message,) = errors["provider"]

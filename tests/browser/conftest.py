@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.server import browser_problem, chromium
 from tests.browser.server import live_server as serve
-from tests.conftest import IN_CI
+from tests.helpers import IN_CI
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,7 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from tests import factories
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 BLOCKING = {"serious", "critical"}
@@ -47,7 +47,7 @@ def structure(page) -> dict:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_accessibility_violation_on_any_page(app, users, new_context, live_server, width):
+def test_no_serious_accessibility_violation_on_any_page(app_context, users, new_context, live_server, width):
     plugin = factories.plugin("lighthouse_cafe")
     page = new_context().new_page()
     page.set_viewport_size(WIDTHS[width])

@@ -10,7 +10,7 @@ from plugin_admin.hashing import hash_regex
 from plugin_admin.models import PluginPrompt
 from tests import factories
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ID_PARAMS = {"id", "rowid", "list_form_pk", "pk"}
 
@@ -37,7 +37,9 @@ def integer_ids(urls) -> list[str]:
     return bad
 
 
-def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(app, users, new_context, live_server):
+def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(
+    app_context, users, new_context, live_server
+):
     page = new_context().new_page()
     page.goto("/admin/")
     log_in(page, live_server, "editor", PASSWORD)
@@ -107,7 +109,7 @@ def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(a
     assert any("ajax/lookup" in url for url in new_context.visited)
 
 
-def test_viewer_finds_no_way_to_change_anything(app, users, new_context, live_server):
+def test_viewer_finds_no_way_to_change_anything(app_context, users, new_context, live_server):
     plugin = factories.plugin("weather_plugin")
     prompt = plugin.plugin_prompt_plugin
     context = new_context()
@@ -139,7 +141,7 @@ def test_viewer_finds_no_way_to_change_anything(app, users, new_context, live_se
     assert db.session.get(PluginPrompt, prompt.id).temperature == 0.5
 
 
-def test_two_people_edit_the_same_prompt(app, users, new_context, live_server):
+def test_two_people_edit_the_same_prompt(app_context, users, new_context, live_server):
     prompt = factories.plugin("weather_plugin").plugin_prompt_plugin
     url = f"/admin/pluginprompt/edit/?id={prompt.hashed_id}"
     ann, bob = new_context().new_page(), new_context().new_page()
@@ -162,7 +164,7 @@ def test_two_people_edit_the_same_prompt(app, users, new_context, live_server):
     assert db.session.get(PluginPrompt, prompt.id).temperature == 0.9
 
 
-def test_admin_deletes_with_confirmation_under_the_strict_csp(app, users, new_context, live_server):
+def test_admin_deletes_with_confirmation_under_the_strict_csp(app_context, users, new_context, live_server):
     """Flask-Admin's inline onclick handlers are blocked by the CSP; admin.js re-attaches them."""
     from plugin_admin.models import PluginMeta
 

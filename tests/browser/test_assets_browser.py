@@ -4,11 +4,11 @@ import pytest
 
 from tests import factories
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 @pytest.mark.parametrize("path", ["/admin/pluginprompt/", "/admin/"])
-def test_a_warm_load_fetches_no_static_file_again(app, users, new_context, live_server, path):
+def test_a_warm_load_fetches_no_static_file_again(app, app_context, users, new_context, live_server, path, monkeypatch):
     factories.plugin("lighthouse_cafe")
     hits, serve = [], app.wsgi_app
 
@@ -16,7 +16,7 @@ def test_a_warm_load_fetches_no_static_file_again(app, users, new_context, live_
         hits.append(environ["PATH_INFO"])
         return serve(environ, start_response)
 
-    app.wsgi_app = counted
+    monkeypatch.setattr(app, "wsgi_app", counted)  # the session's app: put back after the test
     page = new_context().new_page()
     page.goto(path)
     log_in(page, live_server, "viewer", PASSWORD)

@@ -3,12 +3,12 @@
 import pytest
 
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
 from tests.factories import plugin, raw_prompt
+from tests.helpers import PASSWORD
 
 
 @pytest.mark.parametrize("width", (1280, 390))
-def test_the_dashboard_fits_and_a_bar_leads_to_its_prompts(app, users, new_context, live_server, width):
+def test_the_dashboard_fits_and_a_bar_leads_to_its_prompts(app_context, users, new_context, live_server, width):
     plugin("alpha", prompt={"provider": "anthropic", "model": "claude-haiku-4-5", "temperature": 0.3})
     plugin("beta")
     plugin("a_rather_long_plugin_name_for_a_phone_screen_to_show_whole", prompt=False)
@@ -32,7 +32,7 @@ def test_the_dashboard_fits_and_a_bar_leads_to_its_prompts(app, users, new_conte
 
 
 @pytest.mark.parametrize("width", (1366, 390))
-def test_the_histogram_axis_labels_and_counts_do_not_run_together(app, users, new_context, live_server, width):
+def test_the_histogram_axis_labels_and_counts_do_not_run_together(app_context, users, new_context, live_server, width):
     for index in range(21):  # one prompt in each temperature bucket, 0.0 to 2.0
         plugin(f"p{index}", prompt={"temperature": index / 10, "max_completion_tokens": 1000 + index})
     page = new_context().new_page()

@@ -9,7 +9,7 @@ from plugin_admin import manifests
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginMeta
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "manifests"
 CAFE = (FIXTURES / "pair" / "lighthouse-cafe.yaml").read_text(encoding="utf-8")
@@ -28,7 +28,9 @@ def open_import_page(new_context, live_server):
     return page
 
 
-def test_editor_pastes_a_manifest_fixes_its_error_imports_it_and_exports_it(app, users, new_context, live_server):
+def test_editor_pastes_a_manifest_fixes_its_error_imports_it_and_exports_it(
+    app_context, users, new_context, live_server
+):
     page = open_import_page(new_context, live_server)
 
     page.fill("#text", BROKEN)
@@ -73,7 +75,9 @@ def test_editor_pastes_a_manifest_fixes_its_error_imports_it_and_exports_it(app,
     )
 
 
-def test_editor_uploads_a_bundle_and_an_oversize_file_is_stopped_in_the_browser(app, users, new_context, live_server):
+def test_editor_uploads_a_bundle_and_an_oversize_file_is_stopped_in_the_browser(
+    app_context, users, new_context, live_server
+):
     page = open_import_page(new_context, live_server)
 
     big = {"name": "big.yaml", "mimeType": "text/yaml", "buffer": b"#" * (manifests.MAX_MANIFEST_BYTES + 1)}

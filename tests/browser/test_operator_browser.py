@@ -9,7 +9,7 @@ from plugin_admin.extensions import db
 from plugin_admin.models import PluginPrompt
 from tests import factories
 from tests.browser.server import log_in
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -32,7 +32,7 @@ def jump(page, text: str) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_prompt_form_follows_the_provider_at_once(app, users, new_context, live_server, width):
+def test_the_prompt_form_follows_the_provider_at_once(app_context, users, new_context, live_server, width):
     prompt = factories.plugin("lighthouse_cafe", prompt={"temperature": 1.1}).plugin_prompt_plugin
     page = signed_in(new_context, live_server, width, path=f"/admin/pluginprompt/edit/?id={prompt.hashed_id}")
     assert page.get_attribute("#temperature", "max") == "2"
@@ -65,7 +65,7 @@ def test_the_prompt_form_follows_the_provider_at_once(app, users, new_context, l
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_prompt_rows_main_link_opens_the_prompt(app, users, new_context, live_server, width):
+def test_a_prompt_rows_main_link_opens_the_prompt(app_context, users, new_context, live_server, width):
     prompt = factories.plugin("lighthouse_cafe").plugin_prompt_plugin
     for who, view in (("editor", "edit"), ("viewer", "details")):
         page = signed_in(new_context, live_server, width, who, "/admin/pluginprompt/")
@@ -76,7 +76,7 @@ def test_a_prompt_rows_main_link_opens_the_prompt(app, users, new_context, live_
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_jump_box_goes_to_a_record_by_name_locator_or_hashed_id(app, users, new_context, live_server, width):
+def test_the_jump_box_goes_to_a_record_by_name_locator_or_hashed_id(app_context, users, new_context, live_server, width):
     cafe = factories.plugin("lighthouse_cafe")
     factories.plugin("lighthouse_tours")
     page = signed_in(new_context, live_server, width, "viewer")
@@ -101,7 +101,7 @@ def test_the_jump_box_goes_to_a_record_by_name_locator_or_hashed_id(app, users, 
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_login_page_names_the_shared_record_waiting_behind_it(app, users, new_context, live_server, width):
+def test_the_login_page_names_the_shared_record_waiting_behind_it(app_context, users, new_context, live_server, width):
     data = factories.plugin("lighthouse_cafe").plugin_data_plugin
     page = new_context().new_page()
     page.set_viewport_size(WIDTHS[width])
