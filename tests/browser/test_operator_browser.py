@@ -76,7 +76,9 @@ def test_a_prompt_rows_main_link_opens_the_prompt(app_context, users, new_contex
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_jump_box_goes_to_a_record_by_name_locator_or_hashed_id(app_context, users, new_context, live_server, width):
+def test_the_jump_box_goes_to_a_record_by_name_locator_or_hashed_id(
+    app_context, users, new_context, live_server, width
+):
     cafe = factories.plugin("lighthouse_cafe")
     factories.plugin("lighthouse_tours")
     page = signed_in(new_context, live_server, width, "viewer")
