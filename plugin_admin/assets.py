@@ -25,12 +25,13 @@ UNUSED = shutil.ignore_patterns("bootstrap2", "bootstrap3")
 
 
 def static_roots(app) -> dict[str, tuple[str, Path]]:
-    """endpoint -> (URL prefix, source folder) of every static folder: the app's and the admin's."""
-    roots = {"static": (app.static_url_path, Path(app.static_folder))}
-    for name, blueprint in app.blueprints.items():
-        if blueprint.has_static_folder:
-            prefix = (app.blueprints[name].url_prefix or "") + (blueprint.static_url_path or "")
-            roots[f"{name}.static"] = (prefix, Path(blueprint.static_folder))
+    """endpoint -> (URL prefix, source folder) of every static folder: the app's and the admin's,
+    read from the URL map, so the prefix is what ``url_for`` writes."""
+    roots = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            owner = app if rule.endpoint == "static" else app.blueprints[rule.endpoint.rsplit(".", 1)[0]]
+            roots[rule.endpoint] = (rule.rule.removesuffix("/<path:filename>"), Path(owner.static_folder))
     return roots
 
 

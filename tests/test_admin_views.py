@@ -511,3 +511,18 @@ def test_a_field_error_stays_on_its_own_form(client, auth, plugin):
         assert model_input(html).count("is-invalid") == 1
     for url in ("/admin/pluginprompt/new/", f"/admin/pluginprompt/edit/?id={plugin.plugin_prompt_plugin.hashed_id}"):
         assert "is-invalid" not in model_input(client.get(url).get_data(as_text=True)), url
+
+
+@pytest.mark.parametrize("text", ["\x00", "%_%", "x" * 5000, "ü" * 300, "pluginmeta-rZZZZ", "r" + "A" * 40 + "x"])
+def test_the_jump_box_answers_any_text_with_a_page(app_context, client, auth, text):
+    factories.plugin("lighthouse_cafe")
+    auth.login("viewer")
+    response = client.get("/admin/go/", query_string={"q": text})
+    assert response.status_code == 200
+    assert "No plugin, record locator or hashed id matches" in response.get_data(as_text=True)
+
+
+def test_the_jump_box_finds_only_what_the_person_may_read(app_context, client, auth, users):
+    auth.login("viewer")
+    body = client.get("/admin/go/", query_string={"q": users["admin"].record_locator}).get_data(as_text=True)
+    assert "No plugin, record locator or hashed id matches" in body  # a user record: admins only

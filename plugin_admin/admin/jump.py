@@ -63,6 +63,9 @@ class JumpView(BaseView):
 
     @staticmethod
     def names_like(text: str) -> bool:
-        """Whether the plugin list's search would find anything for ``text``."""
-        pattern = f"%{snake_case(text) or text}%"
-        return db.session.scalar(sa.select(PluginMeta.id).where(PluginMeta.name.like(pattern)).limit(1)) is not None
+        """Whether some plugin name contains ``text`` as a name (what the plugin list's search finds)."""
+        name = snake_case(text)
+        if not name:
+            return False
+        found = sa.select(PluginMeta.id).where(PluginMeta.name.contains(name, autoescape=True)).limit(1)
+        return db.session.scalar(found) is not None

@@ -12,14 +12,15 @@ BLOCKING = {"serious", "critical"}
 
 
 def pages(plugin) -> list[str]:
-    """Every page an operator reaches: the dashboard, each list, form and details page, the import page."""
+    """Every page an operator reaches: the dashboard, each list, form and details page, the import
+    page, the jump box's answer and an error page."""
     parts = {
         "pluginmeta": plugin,
         "pluginselector": plugin.plugin_selector_plugin,
         "pluginprompt": plugin.plugin_prompt_plugin,
         "plugindata": plugin.plugin_data_plugin,
     }
-    urls = ["/admin/", "/admin/manifests/", "/admin/user/", "/admin/user/new/"]
+    urls = ["/admin/", "/admin/manifests/", "/admin/user/", "/admin/user/new/", "/admin/go/?q=nothing", "/nowhere"]
     for endpoint, record in parts.items():
         urls += [
             f"/admin/{endpoint}/",
