@@ -41,6 +41,8 @@ class Provider:
     checked: str
     models: dict[str, Model]
     fine_tune_prefix: str | None = None
+    temperature_note: str = ""
+    """What an operator must know about the temperature beyond its range (shown beside the field)."""
 
     @property
     def citation(self) -> str:
@@ -101,6 +103,7 @@ def parse_catalog(data: dict) -> Catalog:
             checked=entry["checked"],
             models=models,
             fine_tune_prefix=entry.get("fine_tune_prefix"),
+            temperature_note=temperature.get("note", ""),
         )
     return Catalog(providers=providers)
 

@@ -16,6 +16,8 @@ _HASH_RE = re.compile(rf"{HASH_PREFIX}[A-Za-z0-9_-]+{HASH_SUFFIX}")
 _BODY_LENGTHS = tuple(sorted({-(-digits * 4 // 3) for digits in range(7, 20)}))
 """Possible unpadded base64 lengths of ``pk + HASH_FLOOR`` (7 to 19 digits for a BIGINT)."""
 _MAX_HASH_LENGTH = len(HASH_PREFIX) + _BODY_LENGTHS[-1] + len(HASH_SUFFIX)
+_MAX_PK = 2**63 - 1
+"""The largest BIGINT: a 19-digit hashed id can decode past it, to an id no record can have."""
 
 
 def hash_regex() -> re.Pattern:
@@ -43,7 +45,7 @@ def id_from_hashed_id(value) -> int | None:
     if not decoded.isdigit() or not decoded.isascii():
         return None
     pk = int(decoded) - HASH_FLOOR
-    if pk < 1 or hashed_id(pk) != value:
+    if not 1 <= pk <= _MAX_PK or hashed_id(pk) != value:
         # The round trip rejects aliases (leading zeros, non-canonical padding bits),
         # so each record has exactly one hashed id.
         return None

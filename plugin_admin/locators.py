@@ -2,14 +2,15 @@
 
 Anonymous visitors pass through the login gate (``auth.require_login``) and come back
 here. ``/l/<plugin locator>.yaml`` is the plugin's manifest; other records have none (404).
+``/l/<prompt locator>.request.json`` is the request the prompt's provider receives (SPEC §7).
 """
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
 
-from . import manifests
+from . import manifests, request_preview
 from .admin.manifests import CONTENT_TYPES
 from .auth import check_role
-from .models import PluginMeta, TimestampedModel
+from .models import PluginMeta, PluginPrompt, TimestampedModel
 
 bp = Blueprint("locators", __name__)
 
@@ -48,3 +49,14 @@ def as_json(locator):
 @bp.get("/l/<locator>.yaml")
 def as_yaml(locator):
     return Response(manifests.export_plugin(resolve(locator, PluginMeta)), content_type=CONTENT_TYPES["yaml"])
+
+
+@bp.get("/l/<locator>.request.json")
+def as_request(locator):
+    prompt = resolve(locator, PluginPrompt)
+    try:
+        message = request_preview.check_message(request.args.get("message"))
+    except ValueError as refused:
+        return jsonify({"error": str(refused)}), 400
+    preview = request_preview.preview_prompt(prompt.column_values(), prompt.plugin_id, message)
+    return Response(request_preview.as_json(preview), content_type="application/json")

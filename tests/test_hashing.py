@@ -47,6 +47,13 @@ def test_each_record_has_exactly_one_hashed_id():
     assert id_from_hashed_id("rMTAwMDAwMRx") is None
 
 
+def test_ids_past_the_bigint_range_decode_to_none():
+    largest = 2**63 - 1
+    assert id_from_hashed_id(hashed_id(largest)) == largest
+    assert id_from_hashed_id(hashed_id(largest + 1)) is None
+    assert id_from_hashed_id("rOTk5OTk5OTk5OTk5OTk5OTk5OQx") is None  # 9999999999999999999, past any record
+
+
 def test_find_hash_returns_first_hash_that_decodes():
     assert find_hash("userprofile-rMTAwMDAwNQx") == "rMTAwMDAwNQx"
     assert find_hash("/admin/pluginprompt/edit/?id=rMTAwMDAwMQx&next=rMTAwMDAwMgx") == "rMTAwMDAwMQx"

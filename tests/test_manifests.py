@@ -22,7 +22,10 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" /
 """The Smarter samples beside the repository (``../shared``); the project does not need them."""
 
 OPENAI = "catalog: openai, openai-python types/chat/completion_create_params.py, checked 2026-11-27"
-ANTHROPIC = "catalog: anthropic, anthropic-sdk-python types/message_create_params.py, checked 2026-11-27"
+ANTHROPIC = (
+    "catalog: anthropic, Anthropic Messages API under anthropic-version 2023-06-01"
+    " (anthropic-sdk-python 0.121.0 types/message_create_params.py), checked 2026-12-01"
+)
 MODIFIED_FIELDS = [
     "metadata.description",
     "metadata.version",

@@ -35,7 +35,7 @@ def test_anthropic_refuses_temperature_1_5_naming_value_rule_and_source(app_cont
     errors = prompt_errors(provider="anthropic", model="claude-sonnet-4-5", temperature=1.5)
     (message,) = errors["temperature"]
     assert "1.5 is above anthropic's range 0–1" in message
-    assert "anthropic-sdk-python" in message and "checked 2026-11-27" in message
+    assert "anthropic-version 2023-06-01" in message and "checked 2026-12-01" in message
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, -0.1, "warm", None, True])

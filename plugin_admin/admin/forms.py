@@ -81,7 +81,12 @@ def catalog_payload() -> dict:
     return {
         p.key: {
             "name": p.display_name,
-            "temperature": {"min": p.temperature_min, "max": p.temperature_max, "default": p.temperature_default},
+            "temperature": {
+                "min": p.temperature_min,
+                "max": p.temperature_max,
+                "default": p.temperature_default,
+                "note": p.temperature_note,
+            },
             "models": {
                 m.name: {"max_output_tokens": m.max_output_tokens, "temperature_adjustable": m.temperature_adjustable}
                 for m in p.models.values()
@@ -99,12 +104,12 @@ def catalog_hints(provider_key, model_name) -> dict[str, str]:
         return {"temperature": "Choose a provider to see its range.", "max_completion_tokens": ""}
     model = catalog.model(provider_key, model_name)
     if model is not None and not model.temperature_adjustable:
-        temperature = f"{model.name} accepts only the default {provider.temperature_default:g}."
+        temperature = f"{model.name} accepts only the default {provider.temperature_default:g} (not sent)."
     else:
         temperature = (
             f"{provider.display_name} accepts {provider.temperature_min:g}–{provider.temperature_max:g}"
-            f" (default {provider.temperature_default:g})."
-        )
+            f" (default {provider.temperature_default:g}). {provider.temperature_note}"
+        ).strip()
     tokens = (
         f"1 to {model.max_output_tokens:,} output tokens for {model.name}."
         if model is not None

@@ -8,12 +8,13 @@ they were opened with, so a save on a stale form is refused instead of overwriti
 """
 
 import copy
+import json
 import logging
 import re
 from datetime import UTC, datetime
 
-from flask import abort, flash, g, request, session, url_for
-from flask_admin import Admin
+from flask import Response, abort, flash, g, jsonify, request, session, url_for
+from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
@@ -29,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from .. import validation
+from .. import request_preview, validation
 from ..auth import check_role, has_role
 from ..catalog import get_catalog
 from ..extensions import db
@@ -498,6 +499,10 @@ class PluginPromptView(PluginPartView):
     form_columns = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "system_role")
     form_widget_args = {"model": {"list": "catalog-models", "autocomplete": "off"}}
     form_overrides = {"temperature": FloatField}  # Flask-Admin's default, a DecimalField, hands the model a Decimal
+    details_template = "admin/prompt_details.html"
+    create_template = "admin/prompt_create.html"
+    edit_template = "admin/prompt_edit.html"
+    preview_fields = ("provider", "model", "temperature", "max_completion_tokens", "system_role")
 
     def __init__(self, *args, **kwargs):
         names = {p.key: p.display_name for p in get_catalog().providers.values()}
@@ -512,6 +517,43 @@ class PluginPromptView(PluginPartView):
 
     def edit_form(self, obj=None):
         return with_catalog_hints(super().edit_form(obj))
+
+    def view_role(self, name: str) -> str:
+        return self.write_role if name == "request_preview_view" else super().view_role(name)
+
+    def render(self, template, **kwargs):
+        """The details page shows the request the saved prompt makes (SPEC §7)."""
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs.update(self.saved_request(kwargs["model"], request.args.get("message", "")))
+        return super().render(template, **kwargs)
+
+    @staticmethod
+    def saved_request(prompt, message: str) -> dict:
+        try:
+            preview = request_preview.preview_prompt(
+                prompt.column_values(), prompt.plugin_id, request_preview.check_message(message)
+            )
+        except ValueError as refused:
+            preview = {"provider": prompt.provider, "error": str(refused)}
+        body = json.dumps(preview["body"], indent=2, ensure_ascii=False) if "body" in preview else ""
+        return {"request_preview": preview, "request_body_text": body, "request_message": message}
+
+    @expose("/request/", methods=("POST",))
+    def request_preview_view(self):
+        """The request for a prompt form's unsaved values: a POST with the form's CSRF token that
+        writes nothing. Values the model layer refuses come back as its field messages (422)."""
+        values = {field: request.form.get(field) for field in self.preview_fields}
+        PluginPrompt.clean_values(values)
+        errors = PluginPrompt.check_values(values)
+        try:
+            message = request_preview.check_message(request.form.get("message"))
+        except ValueError as refused:
+            errors.add("message", str(refused))
+        if errors:
+            return jsonify({"provider": values["provider"], "errors": errors}), 422
+        plugin_id = PluginMeta.id_from_hashed_id(request.form.get("plugin"))
+        preview = request_preview.preview_prompt(values, plugin_id, message)
+        return Response(request_preview.as_json(preview), content_type="application/json")
 
 
 class PluginDataView(PluginPartView):

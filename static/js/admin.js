@@ -26,16 +26,19 @@
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {
         var input = document.querySelector(button.getAttribute("data-copy"));
-        var status = document.querySelector("[data-copy-status]");
+        var status = (button.closest("[data-copy-scope]") || document).querySelector("[data-copy-status]");
+        var what = button.getAttribute("data-copy-what") || "link";
+        var copied = what.charAt(0).toUpperCase() + what.slice(1) + " copied.";
+        var select = "Press Ctrl+C to copy the selected " + what + ".";
         var done = function (text) { if (status) status.textContent = text; };
         if (navigator.clipboard && navigator.clipboard.writeText) {
           navigator.clipboard.writeText(input.value).then(
-            function () { done("Link copied."); },
-            function () { input.select(); done("Press Ctrl+C to copy the selected link."); }
+            function () { done(copied); },
+            function () { input.select(); done(select); }
           );
         } else {
           input.select();
-          done(document.execCommand("copy") ? "Link copied." : "Press Ctrl+C to copy the selected link.");
+          done(document.execCommand("copy") ? copied : select);
         }
       });
     });
@@ -128,8 +131,8 @@
       var largest = Math.max.apply(null, Object.keys(p.models).map(function (n) { return p.models[n].max_output_tokens; }));
       var maxTokens = m ? m.max_output_tokens : largest;
       hint("temperature", fixed
-        ? base + " accepts only the default " + t.default + "."
-        : p.name + " accepts " + t.min + "–" + t.max + " (default " + t.default + ").");
+        ? base + " accepts only the default " + t.default + " (not sent)."
+        : (p.name + " accepts " + t.min + "–" + t.max + " (default " + t.default + "). " + t.note).trim());
       hint("max_completion_tokens", m
         ? "1 to " + m.max_output_tokens.toLocaleString("en-US") + " output tokens for " + base + "."
         : "Choose a model of the catalog to see its output limit.");
@@ -194,10 +197,82 @@
     });
   }
 
+  // Prompt forms: the Request panel follows the unsaved values. The form (with its CSRF token)
+  // is POSTed to the panel's endpoint, which writes nothing; the newest answer wins.
+  function bindRequestPreview() {
+    var panel = document.querySelector("[data-request-preview-url]");
+    var form = document.querySelector("form.admin-form");
+    if (!panel || !form) return;
+    var message = panel.querySelector("[data-request-message]");
+    var errors = panel.querySelector("[data-request-errors]");
+    var timer = null;
+    var sequence = 0;
+
+    function text(selector, value) { panel.querySelector(selector).textContent = value || ""; }
+
+    function render(result) {
+      var lines = [];
+      if (result.errors) {
+        Object.keys(result.errors).forEach(function (field) {
+          result.errors[field].forEach(function (line) { lines.push(field + ": " + line); });
+        });
+      } else if (result.error) {
+        lines.push(result.error);
+      }
+      errors.replaceChildren();
+      lines.forEach(function (line) {
+        var item = document.createElement("li");
+        item.textContent = line;
+        errors.appendChild(item);
+      });
+      errors.hidden = !lines.length;
+      text("[data-request-provider]", result.provider || "the provider");
+      text("[data-request-line]", result.url ? result.method + " " + result.url : "");
+      text("[data-request-headers]", result.headers ? Object.keys(result.headers).map(function (name) {
+        return name + ": " + result.headers[name];
+      }).join("\n") : "");
+      text("[data-request-body]", result.body ? JSON.stringify(result.body, null, 2) : "");
+      panel.querySelector("#request-curl").value = result.curl || "";
+      panel.removeAttribute("aria-busy");
+    }
+
+    function refresh() {
+      var mine = ++sequence;
+      var body = new FormData(form);
+      body.append("message", message.value);
+      panel.setAttribute("aria-busy", "true");
+      fetch(panel.getAttribute("data-request-preview-url"), {
+        method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" }
+      }).then(function (response) {
+        return response.json().catch(function () {
+          return { error: "The preview could not be loaded (HTTP " + response.status + "). Reload the page and try again." };
+        });
+      }).then(function (result) {
+        if (mine === sequence) render(result);
+      }, function () {
+        if (mine === sequence) render({ error: "The preview could not be loaded: the server did not answer." });
+      });
+    }
+
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 250);
+    }
+
+    form.addEventListener("input", later);
+    // jQuery hears native changes and also select2's (the plugin picker), which only jQuery sees
+    if (window.jQuery) window.jQuery(form).on("change", later);
+    else form.addEventListener("change", later);
+    message.addEventListener("input", later);
+    message.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
+    refresh();
+  }
+
   function start() {
     rebindInlineHandlers();
     bindCopyButtons();
     bindCatalog();
+    bindRequestPreview();
     bindSizeGuards();
   }
 
