@@ -38,6 +38,7 @@ run: prepare
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## Lint, then the whole suite: SQLite with the in-process cache, then PostgreSQL with Redis.
 test: lint

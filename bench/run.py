@@ -146,6 +146,60 @@ def bench_prompt(settings: Settings) -> str:
     return hashed
 
 
+HISTORY_REVISIONS = 10_000
+"""Revisions of the bench prompt: the history page and comparison of a much-edited record."""
+EDITS_PER_PLUGIN = 6
+"""Extra revisions of every plugin: with the seed's first revisions of its four records, about ten each."""
+
+
+def add_revisions(settings: Settings, prompt: str) -> None:
+    """About ten revisions per plugin, and ``HISTORY_REVISIONS`` of the bench prompt, written in bulk.
+
+    Revisions copy each record's row inside the database (``INSERT … SELECT``), one
+    transaction row per round of edits; the bench prompt's get one transaction each.
+    """
+    import sqlalchemy as sa
+
+    from plugin_admin import create_app, revisions
+    from plugin_admin.extensions import db
+    from plugin_admin.hashing import id_from_hashed_id
+    from plugin_admin.models import PluginMeta, PluginPrompt, utcnow
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": settings.database_url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        session, tx = db.session, revisions.transaction_table()
+        if revisions.history(PluginPrompt, id_from_hashed_id(prompt), per_page=1)[1] > HISTORY_REVISIONS:
+            return  # a reused database has them already
+        meta, versions = PluginMeta.__table__, revisions.version_table(PluginMeta)
+        keys = [k for k in revisions.versioned_keys(PluginMeta) if k != "revision"]
+        start = session.scalar(sa.select(sa.func.max(meta.c.revision))) or 1
+        for n in range(start + 1, start + 1 + EDITS_PER_PLUGIN):
+            tx_id = revisions.open_transaction(session, "cli:bench", f"bench edit {n}")
+            copy = sa.select(
+                *(meta.c[k] for k in keys), sa.literal(n), sa.literal(tx_id), sa.literal(1), sa.literal("update"),
+                sa.literal(["description"], sa.JSON),
+            )  # fmt: skip
+            names = [*keys, "revision", "transaction_id", "operation_type", "action", "changed"]
+            session.execute(versions.insert().from_select(names, copy))
+        session.execute(sa.update(meta).values(revision=start + EDITS_PER_PLUGIN))
+        record = session.get(PluginPrompt, id_from_hashed_id(prompt))
+        values = {k: getattr(record, k) for k in revisions.versioned_keys(PluginPrompt)}
+        first, now = record.revision + 1, utcnow().replace(tzinfo=None)
+        last = first + HISTORY_REVISIONS - 1
+        made = [{"actor": f"cli:editor{n % 7}", "note": f"tune {n}", "issued_at": now} for n in range(first, last + 1)]
+        ids = session.scalars(tx.insert().returning(tx.c.id, sort_by_parameter_order=True), made).all()
+        rows = [
+            {**values, "system_role": f"{record.system_role}\nRevision {first + i}: be brief.", "revision": first + i,
+             "transaction_id": tx_id, "operation_type": 1, "action": "update", "changed": ["system_role"]}
+            for i, tx_id in enumerate(ids)
+        ]  # fmt: skip
+        session.execute(revisions.version_table(PluginPrompt).insert(), rows)
+        session.execute(sa.update(PluginPrompt.__table__).where(PluginPrompt.id == record.id).values(revision=last))
+        session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 # --- cases ------------------------------------------------------------------------------------
 
 
@@ -172,6 +226,13 @@ def cases(settings: Settings, prompt: str) -> list[Case]:
         Case("locator redirect", f"/l/pluginprompt-{prompt}", expect=302),
         Case("prompt edit form", f"/admin/pluginprompt/edit/?id={prompt}"),
         Case("prompt edit (POST)", f"/admin/pluginprompt/edit/?id={prompt}", expect=302, post=True),
+        Case(f"history, {HISTORY_REVISIONS:,} revisions", f"/admin/pluginprompt/history/?id={prompt}"),
+        Case("history, an older page", f"/admin/pluginprompt/history/?id={prompt}&page=250"),
+        Case("compare two revisions", f"/admin/pluginprompt/history/?id={prompt}&a=3&b={HISTORY_REVISIONS // 2}"),
+        Case("revision JSON", f"/l/pluginprompt-{prompt}@{HISTORY_REVISIONS // 2}.json"),
+        Case("audit, first page", "/admin/audit/"),
+        Case("audit, by actor and model", "/admin/audit/?actor=cli:editor3&model=pluginprompt"),
+        Case("audit, by action", "/admin/audit/?action=update&model=pluginmeta"),
     ]
 
 
@@ -364,6 +425,7 @@ def main() -> None:
     settings = Settings()
     password = prepare(settings)
     prompt = bench_prompt(settings)
+    add_revisions(settings, prompt)
     prefix = f"bench-{secrets.token_hex(4)}:"
     env = settings.env(SQL_STATEMENT_HEADER="1", SECRET_KEY=secrets.token_hex(16), CACHE_KEY_PREFIX=prefix)
     with LiveServer(env, workers=settings.workers) as server:

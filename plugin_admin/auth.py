@@ -1,11 +1,11 @@
 """Who may do what: session login (Flask-Login), a login gate on every page, role checks.
 
 Every request needs a login except the models' ``amnesty_urls``, the login page and
-static files; roles (viewer < editor < admin) are checked server-side by ``require_role``.
+static files; roles (viewer < editor < admin) are checked server-side by ``check_role``
+(the admin's views through ``admin.roles.RoleGate``).
 """
 
 import re
-from functools import wraps
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -91,20 +91,6 @@ def check_role(role: str) -> None:
     """Refuse the request with 403 unless the current user holds ``role`` (or a stronger one)."""
     if not has_role(role):
         abort(403)
-
-
-def require_role(role: str):
-    """Decorator form of ``check_role`` for plain Flask views."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            check_role(role)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 @bp.route("/login", methods=("GET", "POST"))

@@ -11,12 +11,13 @@ before a commit and stored just after it is never read.
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_caching.backends import FileSystemCache
 from sqlalchemy import event
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Mapped, Session, class_mapper, make_transient_to_detached, scoped_session
 
 from .extensions import cache, db
 
@@ -132,11 +133,11 @@ def stamped_key(key: str) -> str:
     return f"{key}@{token(key)}"
 
 
-def pending_keys(session: Session) -> set:
+def pending_keys(session: Session | scoped_session) -> set:
     return session.info.get(_PENDING, frozenset())
 
 
-def mark_stale(session: Session, keys) -> None:
+def mark_stale(session: Session | scoped_session, keys) -> None:
     """Drop ``keys`` (and every aggregate) once ``session`` commits; forget them on rollback."""
     if keys:
         session.info.setdefault(_PENDING, set()).update(keys, DERIVED_KEYS)
@@ -168,18 +169,27 @@ def _forget(session, previous_transaction):
 class CachedReads:
     """Read-through cached reads for a model: ``get_cached_object``, ``get_cached_objects``."""
 
+    if TYPE_CHECKING:  # the primary key of the model this is mixed into
+        id: Mapped[int]
+
     def cache_keys(self) -> set[str]:
         """Every cache key a change to this record makes stale."""
-        return {object_key(type(self), self.id), all_key(type(self))}
+        return type(self).row_cache_keys({"id": self.id})
+
+    @classmethod
+    def row_cache_keys(cls, row: dict) -> set[str]:
+        """``cache_keys`` of a plain row (a bulk statement's): every column the keys use is in it."""
+        return {object_key(cls, row["id"]), all_key(cls)}
 
     @classmethod
     def _from_cache(cls, values: dict):
         """Attach a cached column dict to the session as a loaded record, without SQL."""
         session = db.session
-        existing = session.identity_map.get(sa.inspect(cls).identity_key_from_primary_key([values["id"]]))
+        mapper = class_mapper(cls)
+        existing = session.identity_map.get(mapper.identity_key_from_primary_key((values["id"],)))
         if existing is not None:
             return existing
-        obj = sa.inspect(cls).class_manager.new_instance()
+        obj = mapper.class_manager.new_instance()
         obj.__dict__.update(values)
         make_transient_to_detached(obj)
         session.add(obj)

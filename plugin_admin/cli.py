@@ -1,5 +1,6 @@
-"""Commands under ``flask --app app``: users, demo data and manifests (SPEC §5)."""
+"""Commands under ``flask --app app``: users, demo data and manifests."""
 
+import functools
 import secrets
 import sys
 import time
@@ -9,9 +10,9 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from . import config, demo, manifests, validation
+from . import config, demo, manifests, revisions, validation
 from .extensions import db
-from .models import User
+from .models import User, versioning
 from .validation import ValidationError
 
 
@@ -20,6 +21,24 @@ def register(app) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(import_manifest)
     app.cli.add_command(export_manifest)
+    app.cli.add_command(prune_revisions)
+
+
+def revision_options(command):
+    """``--actor`` and ``--note`` for a writing command: who the revisions it writes name, and why."""
+
+    @functools.wraps(command)
+    def run(*args, actor, note, **kwargs):
+        if note is not None and len(note) > versioning.NOTE_MAX:
+            raise click.BadParameter(f"is {len(note)} characters; at most {versioning.NOTE_MAX}", param_hint="--note")
+        if actor is not None and not 0 < len(actor) <= versioning.ACTOR_MAX - len("cli:"):
+            raise click.BadParameter(f"must be 1 to {versioning.ACTOR_MAX - 4} characters", param_hint="--actor")
+        versioning.set_context(db.session, actor=versioning.cli_actor(actor), note=note or "")
+        return command(*args, **kwargs)
+
+    note_help = f"A note on every revision this command writes (at most {versioning.NOTE_MAX} characters)."
+    run = click.option("--note", metavar="TEXT", help=note_help)(run)
+    return click.option("--actor", metavar="NAME", help="Name the revisions cli:NAME (default: cli:<OS user>).")(run)
 
 
 def _fail(error: ValidationError):
@@ -43,6 +62,7 @@ def save_user(name: str, role: str, password: str) -> User:
 @click.argument("name")
 @click.option("--role", type=click.Choice(validation.ROLES), default="viewer", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@revision_options
 def create_user(name, role, password_stdin):
     """Create a login (or reset its password and role). Passwords are stored hashed."""
     if password_stdin:
@@ -78,6 +98,7 @@ def demo_password() -> str | None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when plugins already exist.")
 @click.option("--demo-login", is_flag=True, help="Also print the demo login 'admin', created the first time.")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, help="Port in the login URL.")
+@revision_options
 def seed(count, if_empty, demo_login, port):
     """Create demo plugins with selectors, prompts and data across the catalog."""
     from .models import PluginMeta
@@ -125,6 +146,7 @@ def _report_document(plan: manifests.DocumentPlan, dry_run: bool) -> None:
 @click.command("import-manifest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would be created or updated, field by field; write nothing.")
+@revision_options
 def import_manifest(paths, dry_run):
     """Create or update plugins from Smarter manifests: files or folders of YAML (multi-document too) or JSON.
 
@@ -166,3 +188,11 @@ def export_manifest(ref, fmt):
         click.echo(f"error: no plugin is named or located by {ref!r}", err=True)
         sys.exit(1)
     click.echo(manifests.export_plugin(plugin, fmt), nl=False)
+
+
+@click.command("prune-revisions")
+@click.option("--older-than", "days", type=click.IntRange(0, 36_500), required=True, metavar="DAYS")
+def prune_revisions(days):
+    """Delete revisions older than DAYS days; each record's latest revision is always kept."""
+    removed = revisions.prune(days)
+    click.echo(f"pruned {removed} revision{'s' * (removed != 1)} older than {days} days")

@@ -1,4 +1,4 @@
-"""Settings from the environment, each with a working embedded default (SPEC §5)."""
+"""Settings from the environment, each with a working embedded default (README, Configuration)."""
 
 import os
 import secrets

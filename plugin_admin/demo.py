@@ -1,7 +1,7 @@
 """Realistic, varied demo data: plugins of every class across the catalog's providers and models.
 
 Rows pass the same ``prepare_rows`` gate as every flush, then go to the database as
-executemany INSERTs with ids reserved up front: ORM objects and the unit of work's
+executemany INSERTs (which say so: ``VALIDATED``) with ids reserved up front: ORM objects and the unit of work's
 per-row INSERTs would make 100,000 plugins take minutes.
 """
 
@@ -10,10 +10,11 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from . import caching
+from . import revisions
 from .catalog import get_catalog
 from .extensions import db
 from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, prepare_rows
+from .models.gate import VALIDATED
 
 TOPICS = (
     "billing", "shipping", "returns", "weather", "calendar", "inventory", "payroll", "crm", "support",
@@ -127,12 +128,17 @@ def reserve_ids(model, count: int) -> list[int]:
 
 
 def seed(count: int, rng_seed: int = 42) -> int:
-    """Create ``count`` plugins with their parts, committing in batches; returns how many were made."""
+    """Create ``count`` plugins with their parts, committing in batches; returns how many were made.
+
+    Each batch is one revision transaction: every row gets its first revision (``create``)
+    in the same executemany style as the rows themselves.
+    """
     rng = random.Random(rng_seed)
     session = db.session
     made = 0
     while made < count:
         size = min(BATCH, count - made)
+        transaction_id = revisions.open_transaction(session)
         plugins = [_plugin(rng, pk) for pk in reserve_ids(PluginMeta, size)]
         for model in (PluginMeta, PluginData, PluginPrompt, PluginSelector):
             rows = [p[model] for p in plugins if model in p]
@@ -140,8 +146,10 @@ def seed(count: int, rng_seed: int = 42) -> int:
                 row["id"] = pk
             prepare_rows(session, model, rows)
             columns = model.__table__.columns.keys()
-            session.execute(model.__table__.insert(), [{k: row[k] for k in columns} for row in rows])
-            caching.mark_stale(session, {caching.all_key(model)})
+            session.execute(
+                model.__table__.insert(), [{k: row[k] for k in columns} for row in rows], execution_options=VALIDATED
+            )
+            revisions.record_created(session, model, [row["id"] for row in rows], transaction_id)
         session.commit()
         made += size
     return made

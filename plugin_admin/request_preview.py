@@ -1,4 +1,4 @@
-"""The HTTP request a provider's chat API receives when the chat selects a plugin (SPEC §7), built offline.
+"""The HTTP request a provider's chat API receives when the chat selects a plugin, built offline.
 
 The builder, ``preview_request``, takes plain values (a prompt's fields; its plugin's id, class and
 data fields), so a live record, a form's unsaved values and a stored revision all preview the same

@@ -1,6 +1,7 @@
 """The rules every write must pass, as functions of plain values.
 
-Models call these from ``clean``/``validate``; nothing else decides what is valid.
+Models call these from the write gate (``clean_values``/``check_values``); nothing else
+decides what is valid.
 Each function returns the value it normalised and appends messages to an ``Errors``.
 A message names the value, the rule and where the rule comes from; the field is the key.
 """
@@ -25,7 +26,10 @@ NAME_MAX = 255
 MODEL_MAX = 255
 SYSTEM_ROLE_MAX = 32000
 INTEGER_MAX = 2**31 - 1
-SPEC = "SPEC §1"
+SMARTER = "Smarter manifest format"
+"""Where the shape of a plugin comes from: the manifests of the Smarter platform (smarter.sh/v1)."""
+SEMVER = "SemVer 2.0.0, semver.org"
+COLUMN = "the size of its database column"
 
 
 class ValidationError(ValueError):
@@ -52,6 +56,11 @@ def show(value) -> str:
     """A value as a message quotes it: short, and never a wall of text."""
     text = f"{value:g}" if isinstance(value, float) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def a_or_an(word: str) -> str:
+    """The article before ``word``, by its first letter (right for every provider name in the catalog)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _number(value: float) -> str:
@@ -86,21 +95,21 @@ def clean_string_list(value):
 
 def check_name(errors: Errors, value) -> None:
     if not value:
-        errors.add("name", f"is required ({SPEC}: snake_case, at most {NAME_MAX} characters)")
+        errors.add("name", f"is required ({SMARTER}: snake_case, at most {NAME_MAX} characters)")
     elif len(value) > NAME_MAX:
-        errors.add("name", f"is {len(value)} characters; the limit is {NAME_MAX} ({SPEC})")
+        errors.add("name", f"is {len(value)} characters; the limit is {NAME_MAX} ({COLUMN})")
     elif not NAME_RE.match(value):
-        errors.add("name", f"{show(value)} is not snake_case ({SPEC}: {NAME_RE.pattern})")
+        errors.add("name", f"{show(value)} is not snake_case ({SMARTER}: {NAME_RE.pattern})")
 
 
-def check_choice(errors: Errors, field: str, value, choices) -> None:
+def check_choice(errors: Errors, field: str, value, choices, source: str = SMARTER) -> None:
     if value not in choices:
-        errors.add(field, f"{show(value)} is not one of {', '.join(choices)} ({SPEC})")
+        errors.add(field, f"{show(value)} is not one of {', '.join(choices)} ({source})")
 
 
 def check_semver(errors: Errors, value) -> None:
     if not isinstance(value, str) or not SEMVER_RE.match(value):
-        errors.add("version", f"{show(value)} is not a SemVer version MAJOR.MINOR.PATCH ({SPEC}, semver.org 2.0.0)")
+        errors.add("version", f"{show(value)} is not a SemVer version MAJOR.MINOR.PATCH ({SEMVER})")
 
 
 def check_text(errors: Errors, field: str, value) -> None:
@@ -110,15 +119,15 @@ def check_text(errors: Errors, field: str, value) -> None:
         errors.add(field, f"contains a NUL character (\\x00, at position {position}), which text cannot hold")
 
 
-def check_length(errors: Errors, field: str, value, limit: int) -> None:
+def check_length(errors: Errors, field: str, value, limit: int | None) -> None:
     """Text longer than its column holds (PostgreSQL would refuse the row; SQLite would keep it)."""
-    if field not in errors and isinstance(value, str) and len(value) > limit:
-        errors.add(field, f"is {len(value):,} characters; the limit is {limit:,} ({SPEC})")
+    if field not in errors and isinstance(value, str) and limit is not None and len(value) > limit:
+        errors.add(field, f"is {len(value):,} characters; the limit is {limit:,} ({COLUMN})")
 
 
 def check_string_list(errors: Errors, field: str, value) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        errors.add(field, f"{show(value)} is not a list of strings ({SPEC})")
+        errors.add(field, f"{show(value)} is not a list of strings ({SMARTER})")
 
 
 def check_annotations(errors: Errors, value) -> None:
@@ -126,7 +135,7 @@ def check_annotations(errors: Errors, value) -> None:
         isinstance(item, Mapping) and len(item) == 1 and all(isinstance(k, str) and k for k in item) for item in value
     )
     if not ok:
-        errors.add("annotations", f"{show(value)} is not a list of one-key mappings ({SPEC})")
+        errors.add("annotations", f"{show(value)} is not a list of one-key mappings ({SMARTER})")
 
 
 def check_selector(errors: Errors, directive, search_terms) -> None:
@@ -135,9 +144,9 @@ def check_selector(errors: Errors, directive, search_terms) -> None:
     if "search_terms" in errors:
         return
     if directive == "search_terms" and not search_terms:
-        errors.add("search_terms", f"are required when the directive is search_terms ({SPEC})")
+        errors.add("search_terms", f"are required when the directive is search_terms ({SMARTER})")
     elif directive in DIRECTIVES and directive != "search_terms" and search_terms:
-        errors.add("search_terms", f"must be empty when the directive is {directive} ({SPEC})")
+        errors.add("search_terms", f"must be empty when the directive is {directive} ({SMARTER})")
 
 
 def _real(errors: Errors, field: str, value) -> float | None:
@@ -157,7 +166,7 @@ def _real(errors: Errors, field: str, value) -> float | None:
 
 
 def check_prompt(errors: Errors, catalog: Catalog, provider, model, temperature, max_completion_tokens, system_role):
-    """The prompt rules of SPEC §1, with limits taken from the catalog.
+    """The prompt rules, with the limits of providers and models taken from the catalog.
 
     Every field is checked even when another is wrong: without a known provider or model the
     temperature and token limit are held to the widest bounds that could still apply, so a
@@ -175,9 +184,13 @@ def check_prompt(errors: Errors, catalog: Catalog, provider, model, temperature,
     _check_temperature(errors, catalog, known, entry, temperature)
     _check_max_tokens(errors, catalog, known, entry, max_completion_tokens)
     if not isinstance(system_role, str) or not system_role.strip():
-        errors.add("system_role", f"is required and may not be blank ({SPEC})")
+        errors.add("system_role", f"is required and may not be blank ({SMARTER})")
     elif len(system_role) > SYSTEM_ROLE_MAX:
-        errors.add("system_role", f"is {len(system_role)} characters; the limit is {SYSTEM_ROLE_MAX:,} ({SPEC})")
+        errors.add(
+            "system_role",
+            f"is {len(system_role)} characters; the limit is {SYSTEM_ROLE_MAX:,}"
+            " (this admin's limit for a system role)",
+        )
 
 
 def _check_model(errors: Errors, provider: Provider | None, model):
@@ -185,7 +198,7 @@ def _check_model(errors: Errors, provider: Provider | None, model):
         errors.add("model", "is required")
         return None
     if len(model) > MODEL_MAX:
-        errors.add("model", f"is {len(model)} characters; the limit is {MODEL_MAX} ({SPEC})")
+        errors.add("model", f"is {len(model)} characters; the limit is {MODEL_MAX} ({COLUMN})")
         return None
     if provider is None:
         return None
@@ -193,7 +206,8 @@ def _check_model(errors: Errors, provider: Provider | None, model):
     if entry is None:
         errors.add(
             "model",
-            f"{show(model)} is not a {provider.key} model in the catalog; closest: "
+            f"{show(model)} is not {a_or_an(provider.display_name)} {provider.display_name} model in the catalog;"
+            f" closest: "
             f"{', '.join(provider.suggestions(model))} ({provider.citation})",
         )
     return entry
@@ -231,7 +245,7 @@ def _check_max_tokens(errors: Errors, catalog: Catalog, provider: Provider | Non
         errors.add("max_completion_tokens", f"{show(value)} is not a whole number")
         return
     if value < 1:
-        errors.add("max_completion_tokens", f"{value} is below the minimum 1 ({SPEC})")
+        errors.add("max_completion_tokens", f"{value} is below the minimum 1 (a reply has at least one token)")
     elif model is not None and value > model.max_output_tokens:
         errors.add(
             "max_completion_tokens",
@@ -253,20 +267,20 @@ def check_plugin_data(errors: Errors, plugin_class, data: Mapping) -> None:
     if plugin_class == "static":
         if not isinstance(data["static_data"], (Mapping, list)):
             errors.add(
-                "static_data", f"{show(data['static_data'])} is not a mapping or a list ({SPEC}: static plugins)"
+                "static_data", f"{show(data['static_data'])} is not a mapping or a list ({SMARTER}: static plugins)"
             )
         return
     required = {"sql": ("connection", "sql_query"), "api": ("connection", "endpoint")}.get(plugin_class, ())
     for field in required:
         if not isinstance(data[field], str) or not data[field].strip():
-            errors.add(field, f"is required for {plugin_class} plugins ({SPEC})")
+            errors.add(field, f"is required for {plugin_class} plugins ({SMARTER})")
     if plugin_class == "api":
         check_choice(errors, "method", data["method"], HTTP_METHODS)
     for field in ("parameters", "test_values"):
         if data[field] is not None and not isinstance(data[field], list):
-            errors.add(field, f"{show(data[field])} is not a list ({SPEC})")
+            errors.add(field, f"{show(data[field])} is not a list ({SMARTER})")
     limit = data["limit"]
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        errors.add("limit", f"{show(limit)} is not a whole number of at least 1 ({SPEC})")
+        errors.add("limit", f"{show(limit)} is not a whole number of at least 1 ({SMARTER})")
     elif limit is not None and limit > INTEGER_MAX:
         errors.add("limit", f"{limit:,} is above the largest limit, {INTEGER_MAX:,} (an INTEGER column)")

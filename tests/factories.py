@@ -2,6 +2,11 @@
 
 from plugin_admin.extensions import db
 from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
+from plugin_admin.models.gate import VALIDATED
+
+PAST_THE_GATE = VALIDATED
+"""Tests that store what the rules refuse (an older catalog's records) say so: the rows were not
+validated, on purpose, and the gate lets them through because the test says it checked them."""
 
 
 def plugin(name="test_plugin", *, prompt=True, selector=True, data=True, commit=True, **fields):
@@ -29,5 +34,5 @@ def raw_prompt(plugin_id: int, **values) -> None:
         "max_completion_tokens": 2048, "system_role": "You are a test assistant.",
         "created_at": now, "updated_at": now, "row_version": 1,
     }  # fmt: skip
-    db.session.execute(PluginPrompt.__table__.insert(), [{**row, **values}])
+    db.session.execute(PluginPrompt.__table__.insert(), [{**row, **values}], execution_options=PAST_THE_GATE)
     db.session.commit()

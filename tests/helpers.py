@@ -75,7 +75,7 @@ def settings(uri: str, **extra) -> dict:
 
 def empty_tables() -> None:
     """Delete every row and restart the ids (call inside an app context)."""
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    tables = [f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)]  # quoted: "transaction" is a keyword
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:

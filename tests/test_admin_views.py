@@ -67,6 +67,13 @@ def test_dashboard_and_users_by_role(client, auth, users, role):
         assert status == {None: 302, "viewer": 403, "editor": 403, "admin": 200}[role], route
 
 
+def test_every_admin_view_passes_the_one_role_gate(app):
+    from plugin_admin.admin.roles import RoleGate
+
+    views = app.extensions["admin"][0]._views
+    assert len(views) == 8 and all(isinstance(view, RoleGate) for view in views)  # dashboard, 5 models, import, audit
+
+
 def test_menu_shows_users_to_admins_only(client, auth):
     auth.login("editor")
     assert "/admin/user/" not in client.get("/admin/").get_data(as_text=True)

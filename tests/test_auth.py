@@ -103,23 +103,6 @@ def test_anonymous_post_is_refused(client, users):
     assert response.status_code == 401
 
 
-def test_require_role_guards_plain_flask_views(make_app, users):
-    from plugin_admin.auth import require_role
-    from tests.helpers import AuthActions
-
-    app = make_app()
-
-    @app.get("/editors-only")
-    @require_role("editor")
-    def editors_only():
-        return "ok"
-
-    for role, status in (("viewer", 403), ("editor", 200), ("admin", 200)):
-        client = app.test_client()
-        AuthActions(client).login(role)
-        assert client.get("/editors-only").status_code == status, role
-
-
 def test_the_login_page_names_the_record_a_shared_link_is_waiting_to_open(app_context, client, users):
     prompt = factories.plugin("lighthouse_cafe").plugin_prompt_plugin
     response = client.get(f"/l/{prompt.record_locator}", follow_redirects=True)

@@ -107,8 +107,8 @@ def test_rolled_back_change_is_never_cached(app_context):
 def test_invalidate_flag_forces_a_fresh_read(app_context):
     pk = plugin().id
     PluginPrompt.get_cached_prompt_by_plugin(pk)
-    db.session.execute(sa.update(PluginPrompt).values(temperature=0.1))  # behind the ORM's back
-    db.session.commit()
+    with db.engine.begin() as connection:  # behind the session's back: no invalidation
+        connection.execute(sa.update(PluginPrompt).values(temperature=0.1))
     db.session.remove()
     assert PluginPrompt.get_cached_prompt_by_plugin(pk).temperature == 0.5  # stale until invalidated
     assert PluginPrompt.get_cached_prompt_by_plugin(pk, invalidate=True).temperature == 0.1

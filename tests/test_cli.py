@@ -1,4 +1,4 @@
-"""The CLI (SPEC §5): users with hashed passwords, realistic seed data, migrations."""
+"""The CLI: users with hashed passwords, realistic seed data, migrations."""
 
 import re
 

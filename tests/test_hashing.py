@@ -1,4 +1,4 @@
-"""Hashed ids and locators: the pure functions of SPEC §2."""
+"""Hashed ids and locators: the pure functions."""
 
 import random
 

@@ -1,4 +1,4 @@
-"""Liveness and readiness (SPEC §5)."""
+"""Liveness and readiness."""
 
 
 def test_healthz(client):

@@ -152,28 +152,6 @@ def test_search_ignores_case_and_keeps_flask_admins_syntax(client, auth, app_con
     assert names == found
 
 
-@pytest.mark.parametrize(
-    "args",
-    [{}, {"page": 3}, {"sort": 2, "desc": 1, "search": "a b&c/d?é'"}, {"page_size": 50, "flt0_name_equals": "x y"}],
-)
-def test_list_links_are_what_url_for_writes(app, args):
-    """The pager's and sort headers' links, built without url_for per link, and the asset URLs."""
-    from flask import url_for
-    from flask_admin.model.base import ViewArgs
-
-    view = admin_view(app, "pluginmeta")
-    filters = [(0, "name", args["flt0_name_equals"])] if "flt0_name_equals" in args else None
-    view_args = ViewArgs(page=args.get("page"), page_size=args.get("page_size"), sort=args.get("sort"),
-                         sort_desc=bool(args.get("desc")), search=args.get("search"), filters=filters)  # fmt: skip
-    with app.test_request_context("/admin/pluginmeta/"):
-        expected = url_for("pluginmeta.index_view", page=args.get("page"), sort=args.get("sort"),
-                           desc=args.get("desc"), search=args.get("search"),
-                           page_size=args.get("page_size", 20), **view._get_filters(filters))  # fmt: skip
-        assert view._get_list_url(view_args) == expected
-        asset = {"filename": "admin/js/helpers.js", "v": "1.0.0"}
-        assert view.get_url("admin.static", **asset) == app.jinja_env.globals["asset_url"]("admin", **asset)
-
-
 FILTERED_LISTS = [(view, column) for view, model in
                   (("pluginmeta", PluginMeta), ("pluginselector", PluginSelector), ("pluginprompt", PluginPrompt),
                    ("plugindata", PluginData))

@@ -1,4 +1,4 @@
-"""Manifests in the admin (SPEC §4, §5): the import page, export downloads, the bulk action, ``/l/<locator>.yaml``."""
+"""Manifests in the admin: the import page, export downloads, the bulk action, ``/l/<locator>.yaml``."""
 
 import html as htmllib
 import io

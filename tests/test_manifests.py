@@ -1,4 +1,4 @@
-"""Smarter manifests (SPEC §4): import, export, round trips, located errors and the CLI."""
+"""Smarter manifests: import, export, round trips, located errors and the CLI."""
 
 import copy
 import io
@@ -403,19 +403,21 @@ INVALID = {
     "kind-mismatch.yaml": [
         "line 6: metadata.pluginClass: 'sql' does not match kind Plugin, whose pluginClass is static"
     ],
-    "missing-name.yaml": ["line 3: metadata.name: is required (SPEC §1: snake_case, at most 255 characters)"],
+    "missing-name.yaml": [
+        "line 3: metadata.name: is required (Smarter manifest format: snake_case, at most 255 characters)"
+    ],
     "version-not-string.yaml": ["line 5: metadata.version: 1.0 is a number, not a string; quote it"],
     "version-not-semver.yaml": [
-        "line 5: metadata.version: 'v1' is not a SemVer version MAJOR.MINOR.PATCH (SPEC §1, semver.org 2.0.0)"
+        "line 5: metadata.version: 'v1' is not a SemVer version MAJOR.MINOR.PATCH (SemVer 2.0.0, semver.org)"
     ],
     "missing-prompt.yaml": ["line 6: spec.prompt: is required"],
     "selector-not-mapping.yaml": ["line 7: spec.selector: must be a mapping, not a list"],
     "search-terms-required.yaml": [
-        "line 7: spec.selector.searchTerms: are required when the directive is search_terms (SPEC §1)"
+        "line 7: spec.selector.searchTerms: are required when the directive is search_terms (Smarter manifest format)"
     ],
     "temperature-range.yaml": [f"line 13: spec.prompt.temperature: 3 is above openai's range 0–2 ({OPENAI})"],
     "unknown-model.yaml": [
-        "line 12: spec.prompt.model: 'gpt-4o-minii' is not a openai model in the catalog; "
+        "line 12: spec.prompt.model: 'gpt-4o-minii' is not an OpenAI model in the catalog; "
         f"closest: gpt-4o-mini, gpt-4.1-mini, gpt-4o ({OPENAI})"
     ],
     "max-tokens.yaml": [
@@ -423,21 +425,21 @@ INVALID = {
         "(catalog: openai/gpt-4o-mini, models.dev catalogue (commit of 2026-07-02), checked 2026-11-27)"
     ],
     "sql-data.yaml": [
-        "line 12: spec.sqlData.sqlQuery: is required for sql plugins (SPEC §1)",
-        "line 14: spec.sqlData.parameters: 'username' is not a list (SPEC §1)",
-        "line 15: spec.sqlData.limit: 0 is not a whole number of at least 1 (SPEC §1)",
+        "line 12: spec.sqlData.sqlQuery: is required for sql plugins (Smarter manifest format)",
+        "line 14: spec.sqlData.parameters: 'username' is not a list (Smarter manifest format)",
+        "line 15: spec.sqlData.limit: 0 is not a whole number of at least 1 (Smarter manifest format)",
     ],
     "api-method.yaml": [
-        "line 6: spec.connection: is required for api plugins (SPEC §1)",
-        "line 13: spec.apiData.method: 'PATCH' is not one of GET, POST, PUT, DELETE (SPEC §1)",
+        "line 6: spec.connection: is required for api plugins (Smarter manifest format)",
+        "line 13: spec.apiData.method: 'PATCH' is not one of GET, POST, PUT, DELETE (Smarter manifest format)",
     ],
     "too-large.yaml": [  # PostgreSQL would refuse the row with SQL in the error: the model says it first
-        "line 5: metadata.version: is 306 characters; the limit is 255 (SPEC §1)",
-        "line 11: spec.connection: is 300 characters; the limit is 255 (SPEC §1)",
+        "line 5: metadata.version: is 306 characters; the limit is 255 (the size of its database column)",
+        "line 11: spec.connection: is 300 characters; the limit is 255 (the size of its database column)",
         "line 14: spec.sqlData.limit: 99,999,999,999 is above the largest limit, 2,147,483,647 (an INTEGER column)",
     ],
     "json-manifest.json": [
-        "line 12: spec.selector.searchTerms: ['café', 7] is not a list of strings (SPEC §1)",
+        "line 12: spec.selector.searchTerms: ['café', 7] is not a list of strings (Smarter manifest format)",
         f"line 17: spec.prompt.temperature: 2.5 is above openai's range 0–2 ({OPENAI})",
     ],
     "nul-character.yaml": [
@@ -456,13 +458,15 @@ INVALID = {
     ],
     "alias-bomb.yaml": ["line 1: holds more than 100,000 values once its YAML aliases are expanded"],
     "many-errors.yaml": [
-        "line 6: metadata.version: '1' is not a SemVer version MAJOR.MINOR.PATCH (SPEC §1, semver.org 2.0.0)",
-        "line 7: metadata.tags: 'lighthouse' is not a list of strings (SPEC §1)",
-        "line 10: spec.selector.directive: 'sometimes' is not one of search_terms, always, llm (SPEC §1)",
-        "line 13: spec.prompt.systemRole: is required and may not be blank (SPEC §1)",
+        "line 6: metadata.version: '1' is not a SemVer version MAJOR.MINOR.PATCH (SemVer 2.0.0, semver.org)",
+        "line 7: metadata.tags: 'lighthouse' is not a list of strings (Smarter manifest format)",
+        "line 10: spec.selector.directive: 'sometimes' is not one of search_terms, always, llm"
+        " (Smarter manifest format)",
+        "line 13: spec.prompt.systemRole: is required and may not be blank (Smarter manifest format)",
         f"line 15: spec.prompt.temperature: 1.5 is above anthropic's range 0–1 ({ANTHROPIC})",
-        "line 16: spec.prompt.maxTokens: 0 is below the minimum 1 (SPEC §1)",
-        "line 19: spec.data.staticData: 'just text' is not a mapping or a list (SPEC §1: static plugins)",
+        "line 16: spec.prompt.maxTokens: 0 is below the minimum 1 (a reply has at least one token)",
+        "line 19: spec.data.staticData: 'just text' is not a mapping or a list"
+        " (Smarter manifest format: static plugins)",
     ],
 }
 

@@ -1,4 +1,4 @@
-"""The seed's base-model members (SPEC §3)."""
+"""The seed's base-model members."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +9,7 @@ from plugin_admin.extensions import db
 from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
 from plugin_admin.serialization import data_to_dict, mask_string, sorted_dict
 
-from .factories import plugin
+from .factories import PAST_THE_GATE, plugin
 
 
 def test_timestamps_are_aware_utc_and_updated(app_context):
@@ -100,7 +100,8 @@ def test_names_and_state(app_context):
 
 def test_ready_is_false_when_todays_catalog_refuses_a_stored_record(app_context):
     prompt = plugin().plugin_prompt_plugin
-    db.session.execute(sa.update(PluginPrompt).values(model="gpt-retired"))  # as if the catalog dropped it
+    retire = sa.update(PluginPrompt).values(model="gpt-retired")  # as if the catalog dropped it
+    db.session.execute(retire, execution_options=PAST_THE_GATE)
     db.session.commit()
     db.session.expire_all()
     assert not db.session.get(PluginPrompt, prompt.id).ready

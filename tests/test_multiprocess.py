@@ -109,3 +109,16 @@ def test_eight_clients_editing_and_listing_lose_no_write(gunicorn_server, shared
     ).all())  # fmt: skip
     by_name = {f"concurrent_{n}": acknowledged[p] for n, p in enumerate(prompts)}
     assert saved == by_name  # every prompt holds the last write its client was told succeeded
+
+
+def test_a_revision_saved_through_one_process_is_in_the_others_history_at_once(gunicorn_server, shared):
+    prompt = plugin().plugin_prompt_plugin.hashed_id
+    a = logged_in(gunicorn_server(workers=1, **shared))
+    b = logged_in(gunicorn_server(workers=1, **shared))
+    for n in range(2, 12):
+        assert b.request(f"/l/pluginprompt-{prompt}@{n}.json").status == 404
+        assert save(a, prompt, max_completion_tokens=500 + n, change_note=f"step {n}").status == 302
+        seen = b.request(f"/l/pluginprompt-{prompt}@{n}.json")
+        assert seen.status == 200 and '"note":"step' in seen.body.replace(" ", "") and f"{500 + n}" in seen.body
+        history = b.request(f"/admin/pluginprompt/history/?id={prompt}").body
+        assert re.search(rf'<tr data-revision="{n}"', history) and f"step {n}" in history

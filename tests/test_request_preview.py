@@ -1,4 +1,4 @@
-"""The request preview (SPEC §7), checked against the providers' own SDKs.
+"""The request preview, checked against the providers' own SDKs.
 
 Each provider's official Python SDK (pinned in requirements-dev.txt) builds the same request
 through a mock transport: nothing leaves the machine. The request it would have sent (method,

@@ -1,4 +1,4 @@
-"""The request preview in the app (SPEC §7): the locator route, the details panel, the form endpoint."""
+"""The request preview in the app: the locator route, the details panel, the form endpoint."""
 
 import json
 import shlex

@@ -1,4 +1,4 @@
-"""The prompt and plugin rules of SPEC §1, enforced on every write through the ORM."""
+"""The prompt and plugin rules, enforced on every write through the ORM."""
 
 import itertools
 import math
@@ -45,7 +45,7 @@ def test_temperature_must_be_finite_and_in_range(app_context, value):
 
 def test_unknown_model_is_refused_with_suggestions(app_context):
     (message,) = prompt_errors(provider="openai", model="gpt-4o-mni")["model"]
-    assert "'gpt-4o-mni' is not a openai model in the catalog" in message
+    assert "'gpt-4o-mni' is not an OpenAI model in the catalog" in message
     assert "closest: gpt-4o-mini" in message
 
 

@@ -9,7 +9,7 @@ next load.
 
 import sqlalchemy as sa
 
-from .. import caching
+from .. import caching, revisions
 from ..catalog import Catalog, get_catalog
 from ..extensions import db
 from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
@@ -22,8 +22,9 @@ SAMPLES = 5
 RECENT = 8
 """Recently updated records listed."""
 
-PARTS = {"prompt": PluginPrompt, "selector": PluginSelector, "data": PluginData}
-KINDS = {"plugin": PluginMeta, **PARTS}
+Part = type[PluginPrompt] | type[PluginSelector] | type[PluginData]
+PARTS: dict[str, Part] = {"prompt": PluginPrompt, "selector": PluginSelector, "data": PluginData}
+KINDS: dict[str, type[PluginMeta] | Part] = {"plugin": PluginMeta, **PARTS}
 
 
 def dashboard_stats(invalidate: bool = False) -> dict:
@@ -218,6 +219,8 @@ def rule_failures(catalog: Catalog, broken) -> list[dict]:
 def _bound(catalog: Catalog, rule: str, provider: str, model: str) -> dict:
     """The bound a rule compares with (``limit``, for the link) and what it says (``detail``)."""
     found = bounds(catalog, provider, model)
+    if found is None:  # the catalog does not know the pair: there is no bound to show
+        return {"limit": None, "detail": ""}
     if rule == "temperature_above":
         limit = found.temperature_max
     elif rule == "temperature_below":
@@ -292,16 +295,27 @@ def incomplete_samples(parts: list[str]) -> list[dict]:
 
 
 def recently_updated() -> list[dict]:
-    """The last records updated, of any kind: a LIMIT on each table's ``updated_at`` index, then merged."""
+    """The last records updated, of any kind: a LIMIT on each table's ``updated_at`` index, then merged;
+    each with who wrote its latest revision, its action and the fields it changed."""
     latest = []
+    names = {"plugin": PluginMeta.name.expression} | {
+        kind: sa.select(PluginMeta.name).where(PluginMeta.id == part.plugin_id).scalar_subquery()
+        for kind, part in PARTS.items()
+    }
     for kind, model in KINDS.items():
-        name = (
-            PluginMeta.name
-            if model is PluginMeta
-            else sa.select(PluginMeta.name).where(PluginMeta.id == model.plugin_id).scalar_subquery()
-        )
+        name = names[kind]
+        versions = revisions.version_table(model)
         latest.append(
-            sa.select(sa.literal(kind).label("kind"), model.id, name.label("name"), model.updated_at)
+            sa.select(
+                sa.literal(kind).label("kind"),
+                model.id,
+                name.label("name"),
+                model.updated_at,
+                model.changed_by,
+                versions.c.action,
+                versions.c.changed,
+            )  # fmt: skip
+            .outerjoin(versions, sa.and_(versions.c.id == model.id, versions.c.revision == model.revision))
             .order_by(model.updated_at.desc(), model.id.desc())
             .limit(RECENT)
             .subquery()

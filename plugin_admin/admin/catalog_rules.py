@@ -30,10 +30,9 @@ class Bounds:
 
 def bounds(catalog: Catalog, provider: str, model: str) -> Bounds | None:
     """The bounds of a stored pair under today's catalog, or None when the catalog does not know it."""
-    entry = catalog.model(provider, model)
-    if entry is None:
+    known, entry = catalog.provider(provider), catalog.model(provider, model)
+    if known is None or entry is None:
         return None
-    known = catalog.provider(provider)
     if entry.temperature_adjustable:
         low, high = known.temperature_min, known.temperature_max
     else:

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from flask import url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 
 from .. import hashing
-from ..auth import check_role
 from ..models import ElapsedSeconds, PluginMeta, PluginPrompt, PluginSelector
-from . import urls
 from .aggregates import KINDS, RULE_TITLES, dashboard_stats
+from .roles import RoleGate
 
 PROMPT_COLUMNS = PluginPrompt.__table__.c
 RULE_FILTERS = {
@@ -59,17 +59,13 @@ def filter_arg(view, column, kind) -> str | None:
 
 
 class Links:
-    """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter.
-
-    Built by ``urls.endpoint_url``: a page has a hundred links, and ``url_for`` is the slow
-    part of making one.
-    """
+    """URLs of records and of admin lists filtered like a dashboard number; None where a list lacks the filter."""
 
     def __init__(self, admin):
         self.views = {view.endpoint: view for view in admin._views}
 
     def record(self, kind: str, pk: int) -> str:
-        return urls.endpoint_url(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
+        return url_for(f"{KINDS[kind].__name__.lower()}.details_view", id=hashing.hashed_id(pk))
 
     def listing(self, model, *conditions) -> str | None:
         """The list of ``model`` with one filter per ``(column, filter class, value)`` condition."""
@@ -82,7 +78,7 @@ class Links:
             if name is None:
                 return None
             args[f"flt{position}_{name}"] = value
-        return urls.endpoint_url(f"{view.endpoint}.index_view", **args)
+        return url_for(f"{view.endpoint}.index_view", **args)
 
     def provider(self, provider: str) -> str | None:
         return self.listing(PluginPrompt, (PROMPT_COLUMNS.provider, FilterEqual, provider))
@@ -98,7 +94,7 @@ class Links:
     def rule(self, failure: dict) -> str | None:
         if failure["rule"] == "unknown_provider":
             return self.provider(failure["provider"])
-        more = ()
+        more: tuple = ()
         if failure["rule"] in RULE_FILTERS:
             column, kind = RULE_FILTERS[failure["rule"]]
             more = ((column, kind, 1 if failure["rule"] == "tokens_below" else failure["limit"]),)
@@ -183,12 +179,8 @@ def _range(bucket: dict) -> str:
     return f"between {low:g} and {high:g}"
 
 
-class DashboardView(AdminIndexView):
+class DashboardView(RoleGate, AdminIndexView):
     """Readable by every role; the numbers come from the cache when warm (no SQL)."""
-
-    def _handle_view(self, name, **kwargs):
-        check_role("viewer")
-        return super()._handle_view(name, **kwargs)
 
     @expose("/")
     def index(self):

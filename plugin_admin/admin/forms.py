@@ -7,8 +7,10 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 
 from ..catalog import get_catalog
+from ..models.versioning import NOTE_MAX
 
 AJAX_LIMIT = 20
 """Most suggestions one ajax lookup returns, whatever the request asks for."""
@@ -143,3 +145,12 @@ def with_catalog_hints(form):
     for field, attributes in catalog_limits(form.provider.data, form.model.data).items():
         form[field].render_kw = {**(form[field].render_kw or {}), **attributes}
     return form
+
+
+class ChangeNoteField(NotWritten, StringField):
+    """Why a change is made: the note of the revision the save writes."""
+
+    @classmethod
+    def optional(cls):
+        return cls("Change note", validators=[Optional(), Length(max=NOTE_MAX)],
+                   description="Optional: why, for the record's history.")  # fmt: skip

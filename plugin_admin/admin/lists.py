@@ -19,7 +19,7 @@ from sqlalchemy.util import LRUCache
 from .. import caching
 
 PAGE_SIZE = 20
-_SQL_TEXT = LRUCache(256)
+_SQL_TEXT: LRUCache[object, str] = LRUCache(256)
 """SQL text by SQLAlchemy cache key (bounded: an entry per list shape, not per page)."""
 
 

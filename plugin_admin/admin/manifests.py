@@ -12,8 +12,9 @@ import json
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, send_file, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -27,6 +28,7 @@ from ..extensions import db
 from ..models import PluginMeta
 from ..security import error_page
 from ..validation import show
+from .roles import RoleGate
 
 PASTED = "pasted text"
 """The source name of a pasted manifest (an upload keeps its file name)."""
@@ -49,8 +51,9 @@ def manifest_response(text: str, filename: str, fmt: str):
     )
 
 
-class ManifestExports:
-    """For the plugin view: one plugin's manifest as a download, and a bulk action for the selection.
+class ManifestExports(ModelView):
+    """For the plugin view (a mixin of model views): one plugin's manifest as a download, and a bulk
+    action for the selection.
 
     Exporting is reading: viewers may do both.
     """
@@ -126,16 +129,10 @@ def size_text(size: int) -> str:
     return f"{size / (1024 * 1024):g} MiB"
 
 
-class ManifestImportView(BaseView):
+class ManifestImportView(RoleGate):
     """``/admin/manifests/``: editors (and admins) import; viewers are refused like any write view."""
 
-    role = "editor"
-
-    def is_accessible(self):
-        return has_role(self.role)
-
-    def inaccessible_callback(self, name, **kwargs):
-        abort(403)
+    read_role = "editor"
 
     def create_blueprint(self, admin):
         blueprint = super().create_blueprint(admin)
@@ -144,7 +141,7 @@ class ManifestImportView(BaseView):
 
     def too_large(self, error):
         """A request past MAX_CONTENT_LENGTH is refused before the form is read: say so on the page itself."""
-        if not has_role(self.role):
+        if not has_role(self.read_role):
             return error_page(403)
         limit = request.max_content_length
         most = f"{size_text(limit)}, the most one request may carry" if limit else "what one request may carry"
@@ -219,7 +216,7 @@ class ManifestImportView(BaseView):
     @staticmethod
     def outcome(plan) -> Markup:
         """``Imported from x.yaml: created <a>a</a>; updated <a>b</a>; unchanged c.``"""
-        groups = {}
+        groups: dict[str, list[Markup]] = {}
         for document in plan.documents:
             plugin = document.plugin
             link = Markup('<a href="{}">{}</a>').format(

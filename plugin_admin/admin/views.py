@@ -13,7 +13,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, g, jsonify, request, session, url_for
+from flask import Response, flash, g, jsonify, request, session, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
@@ -31,15 +31,16 @@ from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from .. import request_preview, validation
-from ..auth import check_role, has_role
+from ..auth import has_role
 from ..catalog import get_catalog
 from ..extensions import db
-from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User, versioning
 from ..security import csp_nonce
 from ..validation import ValidationError
-from . import lists, urls
+from . import lists
 from .forms import (
     AdminForm,
+    ChangeNoteField,
     CommaListField,
     HashedAjaxLoader,
     JSONListField,
@@ -49,8 +50,10 @@ from .forms import (
     choices,
     with_catalog_hints,
 )
+from .history import AuditView, HistoryViews
 from .jump import JumpView
 from .manifests import ManifestExports, ManifestImportView
+from .roles import RoleGate
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +66,10 @@ def shown(value) -> str:
     return str(value) if isinstance(value, TimestampedModel) else validation.show(value)
 
 
-class SecureModelView(ModelView):
-    """The base of every model view: hashed ids, roles, clean saves, optimistic locking."""
+class SecureModelView(RoleGate, HistoryViews, ModelView):
+    """The base of every model view: hashed ids, roles, clean saves, optimistic locking, history."""
 
     form_base_class = AdminForm
-    read_role = "viewer"
     write_role = "editor"
     delete_role = "admin"
     can_view_details = True
@@ -80,11 +82,21 @@ class SecureModelView(ModelView):
     named_filter_urls = True
     column_default_sort = ("updated_at", True)
     column_display_pk = False
-    form_excluded_columns = ("created_at", "updated_at", "row_version")
-    column_details_exclude_list = ("row_version",)
+    form_excluded_columns: tuple[str, ...] = (
+        "created_at",
+        "updated_at",
+        "row_version",
+        "revision",
+        "changed_by",
+        "versions",
+    )
+    form_overrides: dict | None = None
+    form_args: dict | None = None
+    column_details_exclude_list = ("row_version", "versions")
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: lambda view, value, name: utc_text(value)}
     details_template = "admin/record_details.html"
+    edit_template = "admin/record_edit.html"
     list_template = "admin/model/large_list.html"
     form_selects: dict[str, list[SelectChoice]] = {}
     """Fields chosen from a fixed list: plain selects (Flask-Admin's Select2Field trips WTForms 3.3 deprecations)."""
@@ -108,20 +120,13 @@ class SecureModelView(ModelView):
     def can_delete(self):
         return has_role(self.delete_role)
 
-    def is_accessible(self):
-        """Hides the view from the menu of roles that may not read it."""
-        return has_role(self.read_role)
-
-    def inaccessible_callback(self, name, **kwargs):
-        abort(403)
-
     def view_role(self, name: str) -> str:
         """The role a view (by method name) needs; bulk actions need their action's role."""
         if name == "action_view":
             return self.action_role(request.form.get("action", ""))
         if name == "delete_view":
             return self.delete_role
-        if name in ("create_view", "edit_view", "ajax_update", "ajax_lookup"):
+        if name in ("create_view", "edit_view", "ajax_update", "ajax_lookup", "restore_view"):
             return self.write_role
         return self.read_role
 
@@ -130,10 +135,6 @@ class SecureModelView(ModelView):
 
     def is_action_allowed(self, name):
         return has_role(self.action_role(name)) and super().is_action_allowed(name)
-
-    def _handle_view(self, name, **kwargs):
-        check_role(self.view_role(name))
-        return super()._handle_view(name, **kwargs)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("page_data", self.page_data())
@@ -157,13 +158,6 @@ class SecureModelView(ModelView):
         pk = self.model.id_from_hashed_id(id)  # a list (``?id=a&id=b``) or junk decodes to None
         return db.session.get(self.model, pk) if pk is not None else None
 
-    def get_url(self, endpoint, **kwargs):
-        """This list's own links (pager, sorting, page size: about twenty a page) without a
-        ``url_for`` each; every other URL as Flask-Admin builds it."""
-        if endpoint == ".index_view":
-            return urls.endpoint_url(f"{self.endpoint}.index_view", **kwargs)
-        return super().get_url(endpoint, **kwargs)
-
     def decode_ids(self, ids) -> list[int]:
         return [pk for pk in map(self.model.id_from_hashed_id, ids) if pk is not None]
 
@@ -186,7 +180,8 @@ class SecureModelView(ModelView):
         short index walk on any page instead of ``COUNT(*)`` and a deep ``OFFSET`` per view.
 
         Always executes: Flask-Admin's list and export ask for rows, never for a query."""
-        query, joins = self.get_query(), {}
+        query = self.get_query()
+        joins: dict = {}
         if self._search_supported and search:
             query, joins = self.apply_search(query, joins, search)
         if filters and self._filters:
@@ -214,11 +209,12 @@ class SecureModelView(ModelView):
     def build_new_instance(self):
         return self.model()  # the model's __init__ applies column defaults before validation
 
-    def get_edit_form(self):
-        class EditForm(super().get_edit_form()):
-            opened_version = OpenedVersionField()
+    def get_create_form(self):
+        return type("CreateForm", (super().get_create_form(),), {"change_note": ChangeNoteField.optional()})
 
-        return EditForm
+    def get_edit_form(self):
+        fields = {"opened_version": OpenedVersionField(), "change_note": ChangeNoteField.optional()}
+        return type("EditForm", (super().get_edit_form(),), fields)
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -267,6 +263,7 @@ class SecureModelView(ModelView):
     def save(self, form, model, is_created: bool) -> bool:
         session = db.session
         try:
+            versioning.set_context(session, note=form.change_note.data or "")
             form.populate_obj(model)
             self._on_model_change(form, model, is_created)
             session.add(model)
@@ -332,7 +329,7 @@ class SecureModelView(ModelView):
 
     def refuse_stale(self, form, current) -> None:
         """Someone saved since this form was opened: say what differs and write nothing."""
-        skip = {"csrf_token", "opened_version"}
+        skip = {"csrf_token", "opened_version", "change_note"}
         lines = [
             f"{field.label.text}: {shown(field.data)} → {shown(getattr(current, field.name))}"
             for field in form
@@ -340,10 +337,13 @@ class SecureModelView(ModelView):
         ]
         flash(
             Markup(
-                "Someone else saved this record after you opened it, so your save was refused "
-                "and nothing was written. Differences (yours → saved now): {}. "
+                "Someone else saved this record after you opened it ({}, at {}: revision {}), so your save was "
+                "refused and nothing was written. Differences (yours → saved now): {}. "
                 '<a href="{}">Reload the current version</a> and apply your change again.'
             ).format(
+                current.changed_by or "unknown",
+                utc_text(current.updated_at),
+                current.revision,
                 "; ".join(lines) or "none in the fields of this form",
                 self.get_url(".edit_view", id=current.hashed_id),
             ),
@@ -400,12 +400,13 @@ def open_link(text_of=str):
 
     def format_cell(view, context, model, name):
         target = ".edit_view" if view.can_edit else ".details_view"
-        url = urls.endpoint_url(f"{view.endpoint}{target}", id=model.hashed_id)
+        url = view.get_url(target, id=model.hashed_id)
         return Markup('<a href="{}" class="row-link">{}</a>').format(url, text_of(model))
 
     return format_cell
 
 
+REVISION_LABELS = {"changed_by": "Last changed by", "revision": "Revision"}
 PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin name…", "minimum_input_length": 1}}
 
 
@@ -417,7 +418,7 @@ class PluginMetaView(ManifestExports, SecureModelView):
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-download", ".manifest_view", title="Export manifest (YAML)")
     ]
-    column_list = ("name", "plugin_class", "version", "author", "updated_at")
+    column_list = ("name", "plugin_class", "version", "author", "updated_at", "changed_by")
     column_formatters = {"name": open_link()}
     column_searchable_list = ("name", "description", "author")
     column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
@@ -435,8 +436,11 @@ class PluginMetaView(ManifestExports, SecureModelView):
         "plugin_data_plugin",
         "created_at",
         "updated_at",
+        "revision",
+        "changed_by",
     )
     column_labels = {
+        **REVISION_LABELS,
         "plugin_selector_plugin": "Selector",
         "plugin_prompt_plugin": "Prompt",
         "plugin_data_plugin": "Data",
@@ -463,7 +467,7 @@ class PluginPartView(SecureModelView):
     column_formatters = {"plugin": open_link(lambda model: model.plugin)}
     column_formatters_detail = {"plugin": _plugin_link}
     column_filters = ("plugin.name",)
-    column_labels = {"plugin.name": "Plugin"}
+    column_labels = {"plugin.name": "Plugin", **REVISION_LABELS}
 
 
 class PluginSelectorView(PluginPartView):
@@ -478,7 +482,7 @@ class PluginSelectorView(PluginPartView):
 
 
 class PluginPromptView(PluginPartView):
-    column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at")
+    column_list = ("plugin", "provider", "model", "temperature", "max_completion_tokens", "updated_at", "changed_by")
     column_sortable_list = (
         ("plugin", "plugin.name"),
         "provider",
@@ -522,7 +526,7 @@ class PluginPromptView(PluginPartView):
         return self.write_role if name == "request_preview_view" else super().view_role(name)
 
     def render(self, template, **kwargs):
-        """The details page shows the request the saved prompt makes (SPEC §7)."""
+        """The details page shows the request the saved prompt makes."""
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.saved_request(kwargs["model"], request.args.get("message", "")))
         return super().render(template, **kwargs)
@@ -597,7 +601,8 @@ class UserView(SecureModelView):
 
     column_list = ("username", "role", "active", "updated_at")
     column_formatters = {"username": open_link()}
-    column_details_list = ("username", "role", "active", "created_at", "updated_at")
+    column_details_list = ("username", "role", "active", "created_at", "updated_at", "revision", "changed_by")
+    column_labels = REVISION_LABELS
     column_searchable_list = ("username",)
     column_filters = ("role", "active", *updated_filters(User))
     form_columns = ("username", "role", "active", "password")
@@ -616,7 +621,6 @@ def init_admin(app) -> Admin:
     """Build the admin and its views for ``app`` (inside the factory: nothing exists at import time)."""
     from .dashboard import DashboardView
 
-    app.add_template_global(urls.asset_url)
     app.after_request(name_the_outcome)
     theme = Bootstrap4Theme(
         base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")
@@ -635,5 +639,6 @@ def init_admin(app) -> Admin:
     admin.add_view(PluginDataView(PluginData, session, name="Plugin data", endpoint="plugindata"))
     admin.add_view(UserView(User, session, name="Users", endpoint="user"))
     admin.add_view(ManifestImportView(name="Import manifest", endpoint="manifests"))
+    admin.add_view(AuditView(name="Audit", endpoint="audit", url="/admin/audit"))
     admin.add_view(JumpView(name="Go to", endpoint="jump", url="/admin/go"))
     return admin

@@ -17,7 +17,7 @@ What a manifest means, and how it round-trips:
 - Values are JSON values (the columns are JSON): unquoted YAML dates such as
   ``release-date: 2024-06-15`` become ISO 8601 strings, which export quotes so they stay
   strings; NaN, infinity, binary, sets and non-string keys are refused.
-- Export keeps a fixed key order (SPEC §4's) and the stored order inside free-form data;
+- Export keeps a fixed key order (the Smarter manifest format's) and the stored order inside free-form data;
   ``metadata.author`` is written only when set; a missing selector or prompt is left out
   (such a manifest is refused on import until the part is added).
 - Parsing uses ``yaml.safe_load_all`` (and ``yaml.compose_all`` under ``SafeLoader`` for line

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import PluginMeta
 from ..validation import ValidationError, show
 from .planning import Planner, same_value
-from .schema import CREATE, FIELDS, IDENTITY, KINDS, PARTS, UPDATE, DocumentPlan, ImportPlan, Problem
+from .schema import CREATE, FIELDS, IDENTITY, KINDS, PARTS, UPDATE, DocumentPlan, ImportPlan, Problem, record_of
 
 
 def apply(plan: ImportPlan) -> ImportPlan:
@@ -30,6 +30,7 @@ def apply(plan: ImportPlan) -> ImportPlan:
         except ValidationError as error:
             db.session.rollback()
             planner = Planner(current.document)
+            assert current.kind is not None, "only a valid document (which has a kind) is written"
             planner.locate(next(m for m in PARTS if m.__name__ == error.model), KINDS[current.kind], error)
             _fail(plans, current, planner.plan.errors)
         except (IntegrityError, StaleDataError):
@@ -50,10 +51,15 @@ def _fail(plans: list[DocumentPlan], failed: DocumentPlan, errors: list[Problem]
 
 
 def _write(plan: DocumentPlan) -> PluginMeta:
-    meta = plan.plugin if plan.action == UPDATE else PluginMeta()  # never an update the plan did not show
+    if plan.action == UPDATE:  # never an update the plan did not show
+        assert plan.plugin is not None, "an update is planned against the plugin it found"
+        meta = plan.plugin
+    else:
+        meta = PluginMeta()
     for model, relationship in PARTS.items():
-        record = meta if relationship is None else getattr(meta, relationship)
+        record = record_of(meta, model)
         if record is None:
+            assert relationship is not None  # only a part can be missing: the plugin is meta itself
             record = model()
             setattr(meta, relationship, record)
         for column, value in plan.rows[model].items():

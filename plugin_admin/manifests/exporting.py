@@ -10,7 +10,7 @@ import yaml
 from .. import validation
 from ..extensions import db
 from ..models import PluginMeta
-from .schema import API_VERSION, FORMATS, KINDS, OMITTED_WHEN_NULL, PARTS, fields_of
+from .schema import API_VERSION, FORMATS, KINDS, OMITTED_WHEN_NULL, fields_of, record_of
 
 
 def find_plugin(ref: str) -> PluginMeta | None:
@@ -26,8 +26,7 @@ def manifest(plugin: PluginMeta) -> dict:
     kind = next(k for k, cls in KINDS.items() if cls == plugin.plugin_class)
     document: dict = {"apiVersion": API_VERSION, "kind": kind}
     for model, columns in fields_of(plugin.plugin_class).items():
-        relationship = PARTS[model]
-        record = plugin if relationship is None else getattr(plugin, relationship)
+        record = record_of(plugin, model)
         if record is None:
             continue
         for column, path in columns.items():
@@ -52,6 +51,7 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str):
+    style: str | None
     if any(ch in value for ch in "\x85\u2028\u2029"):  # Unicode line breaks: only escaped text keeps them
         style = '"'
     else:

@@ -211,10 +211,14 @@ def _json_value(doc: ManifestDocument, value, path: tuple):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     held = _TAGGED.get(type(value), f"a {type(value).__name__}")
-    plain = "a manifest holds only mappings, lists, strings, numbers, booleans and null"
-    doc.errors.append(doc.problem(path, f"holds {held}; {plain}"))
+    allowed = "a manifest holds only mappings, lists, strings, numbers, booleans and null"
+    doc.errors.append(doc.problem(path, f"holds {held}; {allowed}"))
     return None
 
 
-_TAGGED = {bytes: "binary data (!!binary)", set: "a set (!!set)", tuple: "ordered pairs (!!omap, !!pairs)"}
+_TAGGED: dict[type, str] = {
+    bytes: "binary data (!!binary)",
+    set: "a set (!!set)",
+    tuple: "ordered pairs (!!omap, !!pairs)",
+}
 """What YAML's own tags build that JSON cannot hold."""

@@ -18,7 +18,6 @@ from .schema import (
     IDENTITY,
     INVALID,
     KINDS,
-    PARTS,
     UNCHANGED,
     UPDATE,
     Change,
@@ -28,6 +27,7 @@ from .schema import (
     Problem,
     dotted,
     fields_of,
+    record_of,
 )
 
 
@@ -44,7 +44,8 @@ def _type_name(value) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), "null")
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return names.get(type(value), "null")
 
 
 def _string_columns(model) -> set[str]:
@@ -162,7 +163,7 @@ class Planner:
         existing = self.existing(rows[PluginMeta]) if PluginMeta in rows else None
         self.plan.plugin = existing
         for model, values in rows.items():
-            record = existing if model is PluginMeta else getattr(existing, PARTS[model]) if existing else None
+            record = record_of(existing, model) if existing else None
             row = {**model().column_values(), **values}
             if record is not None:
                 row.update({c: getattr(record, c) for c in IDENTITY if c in row})
@@ -218,7 +219,7 @@ class Planner:
             self.plan.action = CREATE
             return
         for model, row in rows.items():
-            record = existing if model is PluginMeta else getattr(existing, PARTS[model])
+            record = record_of(existing, model)
             for column, after in row.items():
                 if column in IDENTITY or column not in model.__table__.columns:
                     continue

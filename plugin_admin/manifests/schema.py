@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector
+from ..models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel
 from ..validation import show
 
 API_VERSION = "smarter.sh/v1"
@@ -45,7 +45,7 @@ FIELDS = {
         max_completion_tokens="maxTokens",
     ),
 }
-"""Model column -> manifest key path, in export order (SPEC §4)."""
+"""Model column -> manifest key path, in export order (the Smarter manifest format's)."""
 
 
 def _sql_or_api_fields(section: str, **keys) -> dict[str, tuple]:
@@ -78,13 +78,21 @@ PARTS = {
     PluginData: "plugin_data_plugin",
 }
 """Each model of a manifest and the plugin's relationship to it."""
+
+
+def record_of(plugin: PluginMeta, model: type[TimestampedModel]) -> TimestampedModel | None:
+    """The plugin itself, or its part of ``model`` (None when it has none)."""
+    relationship = PARTS[model]
+    return plugin if relationship is None else getattr(plugin, relationship)
+
+
 OMITTED_WHEN_NULL = {("metadata", "author")}
-IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version")
+IDENTITY = ("id", "plugin_id", "created_at", "updated_at", "row_version", "revision", "changed_by")
 """Columns a manifest never sets: an update keeps them, so hashed ids and locators stay."""
 ABSENT = object()
 
 
-def fields_of(plugin_class: str | None) -> dict[type, dict[str, tuple]]:
+def fields_of(plugin_class: str | None) -> dict[type[TimestampedModel], dict[str, tuple]]:
     """Column -> path per model for a plugin class (without the data part if the class is unknown)."""
     found = dict(FIELDS)
     if plugin_class in DATA_FIELDS:

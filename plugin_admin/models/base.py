@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .. import hashing, serialization, validation
 from ..caching import CachedReads
-from ..extensions import db
+from ..extensions import Base, db
 from ..validation import Errors, ValidationError
 from .columns import BigId, UTCDateTime, utcnow
 from .smarter import SmarterCompat
+from .versioning import ACTOR_MAX, NOT_VERSIONED
 
 
 class ObjectDoesNotExist(LookupError):
@@ -24,10 +26,19 @@ class MultipleObjectsReturned(LookupError):
     """Base of every model's ``MultipleObjectsReturned``."""
 
 
-class TimestampedModel(SmarterCompat, CachedReads, db.Model):
+if TYPE_CHECKING:
+    Model = Base  # db.Model is built from Base at run time; type checkers know Base
+else:
+    Model = db.Model
+
+
+class TimestampedModel(SmarterCompat, CachedReads, Model):
     """What every record has: timestamps, a version counter, hashed ids, its rules, cached reads."""
 
     __abstract__ = True
+
+    if TYPE_CHECKING:  # every model maps one table (SQLAlchemy types it as any FromClause)
+        __table__: ClassVar[sa.Table]
 
     DoesNotExist = ObjectDoesNotExist
 
@@ -35,6 +46,9 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
 
     json_exclude: tuple[str, ...] = ()
     """Columns ``to_json`` leaves out (secrets)."""
+
+    __versioned__ = {"exclude": NOT_VERSIONED}
+    """Every model keeps revisions (``versioning``); bookkeeping columns stay out of them."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
 
@@ -44,6 +58,12 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
 
     row_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     """Bumped by every UPDATE and checked in its WHERE clause: no lost updates."""
+
+    revision: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default=sa.text("1"))
+    """The number of the record's latest revision (1, 2, … one per transaction that changed it)."""
+
+    changed_by: Mapped[str | None] = mapped_column(sa.String(ACTOR_MAX), nullable=True)
+    """Who wrote the latest revision, kept on the row so lists show it without reading revisions."""
 
     extra_table_args: tuple = ()
     """Indexes and constraints a model adds to the shared table options."""
@@ -66,20 +86,28 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
         filtered = (sa.Index(f"ix_{table}_{c}_updated_at_id", c, "updated_at", "id") for c in cls.filtered_columns)
         return (*cls.extra_table_args, recent_first, *filtered, {"sqlite_autoincrement": True})
 
+    @classmethod
+    def max_length(cls, column: str) -> int | None:
+        """The characters a text column holds (None: no limit)."""
+        kind = cls.__table__.c[column].type
+        return kind.length if isinstance(kind, sa.String) else None
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.DoesNotExist = type("DoesNotExist", (ObjectDoesNotExist,), {"__module__": cls.__module__})
-        cls.MultipleObjectsReturned = type(
-            "MultipleObjectsReturned", (MultipleObjectsReturned,), {"__module__": cls.__module__}
+        attrs = {"__module__": cls.__module__}
+        cls.DoesNotExist = cast(type[ObjectDoesNotExist], type("DoesNotExist", (ObjectDoesNotExist,), attrs))
+        cls.MultipleObjectsReturned = cast(
+            type[MultipleObjectsReturned], type("MultipleObjectsReturned", (MultipleObjectsReturned,), attrs)
         )
 
     def __init__(self, **kwargs):
         # Column defaults apply at INSERT; validation runs before it, so apply them now.
         for column in self.__table__.columns:
-            if column.key in kwargs or column.key in ("id", "created_at", "updated_at") or column.default is None:
-                continue
             default = column.default
-            kwargs[column.key] = default.arg(None) if default.is_callable else default.arg
+            if column.key in kwargs or column.key in ("id", "created_at", "updated_at"):
+                continue
+            if isinstance(default, sa.ColumnDefault):  # Python-side defaults (no sequences here)
+                kwargs[column.key] = default.arg(None) if default.is_callable else default.arg
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
@@ -151,7 +179,8 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
         for rel in sa.inspect(type(self)).relationships:
             parent = self.__dict__.get(rel.key)  # assigned or loaded; never lazy-loaded here
             if rel.direction is sa.orm.MANYTOONE and parent is not None:
-                for local, remote in rel.local_remote_pairs:
+                for local, remote in rel.local_remote_pairs or ():
+                    assert isinstance(local, sa.Column) and isinstance(remote, sa.Column)  # a foreign key's pair
                     values[local.key] = getattr(parent, remote.key)
         return values
 
@@ -181,10 +210,6 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
         if errors:
             raise ValidationError(errors, model=type(self).__name__)
 
-    def full_clean(self) -> None:
-        self.clean()
-        self.validate()
-
     def column_values(self) -> dict:
         return {attr.key: getattr(self, attr.key) for attr in sa.inspect(type(self)).column_attrs}
 
@@ -202,7 +227,8 @@ class TimestampedModel(SmarterCompat, CachedReads, db.Model):
 
 @cache
 def _models_by_prefix() -> dict:
-    return {m.class_.locator_prefix(): m.class_ for m in db.Model.registry.mappers}
+    models = (m.class_ for m in Model.registry.mappers if issubclass(m.class_, TimestampedModel))  # not versions
+    return {model.locator_prefix(): model for model in models}
 
 
 def unique_errors(session, model, rows: list[dict]) -> dict[int, Errors]:

@@ -87,7 +87,7 @@ class PluginMeta(TimestampedModel):
         validation.check_name(errors, v["name"])
         validation.check_choice(errors, "plugin_class", v["plugin_class"], validation.PLUGIN_CLASSES)
         validation.check_semver(errors, v["version"])
-        validation.check_length(errors, "version", v["version"], cls.__table__.c.version.type.length)
+        validation.check_length(errors, "version", v["version"], cls.max_length("version"))
         validation.check_string_list(errors, "tags", v["tags"])
         validation.check_annotations(errors, v["annotations"])
         return errors
@@ -176,11 +176,13 @@ class PluginPrompt(TimestampedModel):
         return "this plugin already has a prompt"
 
     def cache_keys(self) -> set[str]:
-        keys = super().cache_keys()
-        history = sa.inspect(self).attrs.plugin_id.history
-        for plugin_id in (self.plugin_id, *history.deleted):
-            keys.add(self.plugin_key(plugin_id))
+        keys = self.row_cache_keys({"id": self.id, "plugin_id": self.plugin_id})
+        keys.update(map(self.plugin_key, sa.inspect(self).attrs.plugin_id.history.deleted))  # moved from there
         return keys
+
+    @classmethod
+    def row_cache_keys(cls, row: dict) -> set[str]:
+        return super().row_cache_keys(row) | {cls.plugin_key(row["plugin_id"])}
 
     @staticmethod
     def plugin_key(plugin_id) -> str:
@@ -247,7 +249,7 @@ class PluginData(TimestampedModel):
         else:
             validation.check_plugin_data(errors, v["plugin_class"], v)
         for field in ("connection", "endpoint"):
-            validation.check_length(errors, field, v[field], cls.__table__.c[field].type.length)
+            validation.check_length(errors, field, v[field], cls.max_length(field))
         return errors
 
     @classmethod

@@ -6,8 +6,10 @@ the platform's callers expect to find.
 
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import has_request_context, request
+from sqlalchemy.orm import Mapped
 
 from .. import hashing, serialization
 from .columns import utcnow
@@ -15,6 +17,8 @@ from .columns import utcnow
 
 class ElapsedSeconds(int):
     """Seconds since ``updated_at`` that can also be called with another reference time."""
+
+    updated_at: datetime
 
     def __new__(cls, updated_at: datetime, reference: datetime | None = None):
         self = super().__new__(cls, _seconds_between(updated_at, reference))
@@ -37,6 +41,12 @@ def _seconds_between(updated_at: datetime, reference: datetime | None) -> int:
 
 class SmarterCompat:
     """Hashing constants and helpers, class-name and readiness properties, data helpers."""
+
+    if TYPE_CHECKING:  # what the model this is mixed into provides
+        id: Mapped[int]
+        updated_at: Mapped[datetime]
+
+        def rule_errors(self) -> dict: ...
 
     HASH_FLOOR = hashing.HASH_FLOOR
 

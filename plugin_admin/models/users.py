@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import validation
 from ..validation import Errors, ValidationError
 from .base import TimestampedModel
+from .versioning import NOT_VERSIONED
 
 
 class User(UserMixin, TimestampedModel):
@@ -17,6 +18,8 @@ class User(UserMixin, TimestampedModel):
 
     __tablename__ = "user_account"
     json_exclude = ("password_hash",)
+    __versioned__ = {"exclude": [*NOT_VERSIONED, "password_hash", "updated_at"]}
+    """Revisions of the name, role and active state; never of the password hash."""
 
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -30,7 +33,7 @@ class User(UserMixin, TimestampedModel):
     def is_active(self) -> bool:
         return bool(self.active)
 
-    def get_id(self) -> str:
+    def get_id(self) -> str | None:
         """The session remembers the hashed id, like every other place that names a record."""
         return self.hashed_id
 
@@ -56,7 +59,7 @@ class User(UserMixin, TimestampedModel):
         errors = super().check_values(v)
         if not isinstance(v["username"], str) or not re.fullmatch(r"[A-Za-z0-9_.@-]{1,80}", v["username"]):
             errors.add("username", f"{validation.show(v['username'])} must be 1–80 letters, digits or _ . @ -")
-        validation.check_choice(errors, "role", v["role"], validation.ROLES)
+        validation.check_choice(errors, "role", v["role"], validation.ROLES, "the roles of this admin")
         if not v["password_hash"]:
             errors.add("password", "is required")
         return errors

@@ -42,6 +42,7 @@ def spread_over_weeks(rng: random.Random) -> None:
     """Edits spread over 30 days, the latest few minutes ago, as on a real installation."""
     from plugin_admin.extensions import db
     from plugin_admin.models import PluginData, PluginMeta, PluginPrompt, PluginSelector, utcnow
+    from plugin_admin.models.gate import VALIDATED
 
     now = utcnow()
     for model in (PluginMeta, PluginSelector, PluginPrompt, PluginData):
@@ -52,7 +53,9 @@ def spread_over_weeks(rng: random.Random) -> None:
             ages[position] = timedelta(minutes=minutes + rng.random())
         moved = [{"pk": pk, "at": now - age} for pk, age in zip(ids, ages, strict=True)]
         db.session.execute(
-            sa.update(table).where(table.c.id == sa.bindparam("pk")).values(updated_at=sa.bindparam("at")), moved
+            sa.update(table).where(table.c.id == sa.bindparam("pk")).values(updated_at=sa.bindparam("at")),
+            moved,
+            execution_options=VALIDATED,  # timestamps only: no rule to break
         )
     db.session.commit()
 

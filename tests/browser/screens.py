@@ -56,11 +56,47 @@ def details_page(page, base_url):
     page.goto(f"{base_url}/admin/pluginprompt/details/?id={first_prompt().hashed_id}")
 
 
+def edited_prompt():
+    """The first prompt after three edits by two people, with notes (made once)."""
+    from plugin_admin.extensions import db
+    from plugin_admin.models import versioning
+
+    prompt = first_prompt()
+    if prompt.revision == 1:
+        edits = (
+            ("cli:ann", "Warmer tone for the spring campaign", {"temperature": 0.9}),
+            ("cli:bob", "Ask before guessing", {"system_role": prompt.system_role + "\nAsk a question when unsure."}),
+            ("cli:ann", "Shorter answers", {"max_completion_tokens": 512}),
+        )
+        for actor, note, values in edits:
+            versioning.set_context(db.session, actor=actor, note=note)
+            for key, value in values.items():
+                setattr(prompt, key, value)
+            db.session.commit()
+    return prompt
+
+
+def history_page(page, base_url):
+    page.goto(f"{base_url}/admin/pluginprompt/history/?id={edited_prompt().hashed_id}")
+
+
+def compare_page(page, base_url):
+    page.goto(f"{base_url}/admin/pluginprompt/history/?id={edited_prompt().hashed_id}&a=1&b=4")
+
+
+def audit_page(page, base_url):
+    edited_prompt()
+    page.goto(f"{base_url}/admin/audit/")
+
+
 SCREENS = {
     "list": list_page,
     "edit-error": edit_error_page,
     "provider-change": provider_change_page,
     "details": details_page,
+    "history": history_page,
+    "compare": compare_page,
+    "audit": audit_page,
 }
 """name -> function(page, base_url) that brings the page to what the picture shows."""
 

@@ -13,20 +13,21 @@ BLOCKING = {"serious", "critical"}
 
 def pages(plugin) -> list[str]:
     """Every page an operator reaches: the dashboard, each list, form and details page, the import
-    page, the jump box's answer and an error page."""
+    page, each record's history, the audit, the jump box's answer and an error page."""
     parts = {
         "pluginmeta": plugin,
         "pluginselector": plugin.plugin_selector_plugin,
         "pluginprompt": plugin.plugin_prompt_plugin,
         "plugindata": plugin.plugin_data_plugin,
     }
-    urls = ["/admin/", "/admin/manifests/", "/admin/user/", "/admin/user/new/", "/admin/go/?q=nothing", "/nowhere"]
+    urls = ["/admin/", "/admin/manifests/", "/admin/user/", "/admin/user/new/", "/admin/go/?q=nothing", "/nowhere", "/admin/audit/"]
     for endpoint, record in parts.items():
         urls += [
             f"/admin/{endpoint}/",
             f"/admin/{endpoint}/new/",
             f"/admin/{endpoint}/edit/?id={record.hashed_id}",
             f"/admin/{endpoint}/details/?id={record.hashed_id}",
+            f"/admin/{endpoint}/history/?id={record.hashed_id}",
         ]
     return urls
 
