@@ -24,10 +24,11 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## Migrate the embedded SQLite database, seed demo data once, print the demo admin login
-## (created once; its password is kept in instance/demo_password and printed on every start).
+## Migrate the embedded SQLite database, build the compressed static files, seed demo data once, print the
+## demo admin login (created once; its password is kept in instance/demo_password and printed on every start).
 prepare: $(VENV)/.installed
 	$(FLASK) db upgrade
+	$(FLASK) assets
 	$(FLASK) seed --plugins $(DEMO_PLUGINS) --if-empty --demo-login --port $(PORT)
 
 run: prepare
@@ -56,6 +57,7 @@ test-postgres: $(VENV)/.dev-installed
 ## gunicorn against DATABASE_URL / CACHE_URL (see README, Production).
 serve-prod: $(VENV)/.installed
 	$(FLASK) db upgrade
+	$(FLASK) assets
 	$(VENV)/bin/gunicorn --workers $${WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} app:app
 
 ## Seed BENCH_PLUGINS (100000) plugins into SQLite (or DATABASE_URL), time the main pages under gunicorn.

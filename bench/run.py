@@ -8,9 +8,15 @@ one client, bounded in requests and seconds. Prints p50/p95 latency, requests pe
 second (of one client: 1 / mean latency) and SQL statements per request, and keeps them
 as JSON next to the database.
 
+Then the browser case: headless Chromium logs in and loads the prompt list, the prompt
+edit form and the dashboard once (cold), then BENCH_BROWSER_LOADS times (5) warm, and
+reports each page's median DOMContentLoaded, its files, and how many requests a cold load
+(after the pages before it: files they share are cached already) and a warm load sent over
+the network (a warm load should send the page alone: static files are cached).
+
 Settings (environment): BENCH_PLUGINS (100000), BENCH_REQUESTS per case (200),
-BENCH_SECONDS per case (20), BENCH_WORKERS (2), BENCH_REUSE=1 to keep an already
-seeded database of the same size.
+BENCH_SECONDS per case (20), BENCH_WORKERS (2), BENCH_BROWSER_LOADS (5), BENCH_REUSE=1
+to keep an already seeded database of the same size.
 """
 
 import json
@@ -38,6 +44,7 @@ class Settings:
     requests: int = int(os.environ.get("BENCH_REQUESTS", "200"))
     seconds: float = float(os.environ.get("BENCH_SECONDS", "20"))
     workers: int = int(os.environ.get("BENCH_WORKERS", "2"))
+    browser_loads: int = int(os.environ.get("BENCH_BROWSER_LOADS", "5"))
     reuse: bool = os.environ.get("BENCH_REUSE", "") == "1"
     database_url: str = ""
     cache_url: str = os.environ.get("CACHE_URL", "")
@@ -93,6 +100,7 @@ def reset_database(settings: Settings) -> None:
 def prepare(settings: Settings) -> str:
     """Seed (unless reusing a database of the right size) and (re)create the bench login; returns its password."""
     flask(settings, "db", "upgrade")
+    flask(settings, "assets")  # the compressed static files, as make serve-prod builds them
     seeded = plugin_count(settings)
     if not (settings.reuse and seeded == settings.plugins):
         reset_database(settings)
@@ -338,6 +346,69 @@ class EditLoop:
         return response
 
 
+# --- the browser case -------------------------------------------------------------------------
+
+PAGE_TIMING = """() => {
+  const page = performance.getEntriesByType("navigation")[0];
+  const files = performance.getEntriesByType("resource");
+  return {dcl: page.domContentLoadedEventEnd - page.startTime, files: files.length,
+          fetched: files.filter(f => f.transferSize > 0).length};
+}"""
+"""DOMContentLoaded from the start of the navigation, and the page's files: all, and those sent over
+the network (a file from the browser's cache has a transferSize of 0)."""
+
+
+def browser_cases(prompt: str) -> list[tuple[str, str]]:
+    return [("prompt list", "/admin/pluginprompt/"), ("prompt edit form", f"/admin/pluginprompt/edit/?id={prompt}"),
+            ("dashboard", "/admin/")]  # fmt: skip
+
+
+def measure_browser(settings: Settings, url: str, password: str, prompt: str) -> list[dict]:
+    """Each page loaded once cold and ``browser_loads`` times warm in headless Chromium, as a person
+    moving between pages would (a navigation, not a forced reload)."""
+    from tests.browser.server import browser_problem, chromium, log_in
+
+    problem = browser_problem()
+    if problem:
+        return [{"case": "browser", "problem": problem}]
+    rows = []
+    with chromium() as browser:
+        context = browser.new_context(base_url=url, viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        page.goto("/login")
+        log_in(page, url, USERNAME, password)
+        for name, path in browser_cases(prompt):
+            page.goto(path)
+            cold = page.evaluate(PAGE_TIMING)
+            warm = []
+            for _ in range(settings.browser_loads):
+                page.goto(path)
+                warm.append(page.evaluate(PAGE_TIMING))
+            rows.append({
+                "case": name,
+                "loads": len(warm),
+                "dcl_median_ms": round(statistics.median(w["dcl"] for w in warm), 1),
+                "dcl_max_ms": round(max(w["dcl"] for w in warm), 1),
+                "requests_cold": 1 + cold["fetched"],
+                "requests_warm": 1 + max(w["fetched"] for w in warm),
+                "files": cold["files"],
+            })  # fmt: skip
+        context.close()
+    return rows
+
+
+def print_browser_table(rows: list[dict]) -> None:
+    print("\nheadless Chromium, 1366x900, warm loads (page and files from the cache)")
+    print(f"{'page':<28} {'DCL p50':>8} {'DCL max':>8} {'files':>6} {'req cold':>9} {'req warm':>9} {'loads':>6}")
+    for row in rows:
+        if "problem" in row:
+            print(f"{row['case']:<28} {row['problem']}")
+        else:
+            numbers = (row["dcl_median_ms"], row["dcl_max_ms"])
+            print(f"{row['case']:<28}" + "".join(f" {n:>8}" for n in numbers) + f" {row['files']:>6}"
+                  + f" {row['requests_cold']:>9} {row['requests_warm']:>9} {row['loads']:>6}")  # fmt: skip
+
+
 def print_table(settings: Settings, rows: list[dict]) -> None:
     print(f"\n{settings.backend}, {settings.plugins:,} plugins, {settings.workers} gunicorn workers, one client")
     print(f"{'case':<28} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'SQL/req':>8} {'n':>5}")
@@ -365,10 +436,12 @@ def main() -> None:
             sys.exit(f"cannot log in ({error}); nothing was measured")
         results = run_cases(client, cases(settings, prompt), settings, derived_forgetter(settings, prefix))
         rows = [result.row() for result in results]
+        browser_rows = measure_browser(settings, server.url, password, prompt)
     print_table(settings, rows)
+    print_browser_table(browser_rows)
     out = RESULTS / f"{settings.backend}-{settings.plugins}.json"
-    out.write_text(json.dumps({"backend": settings.backend, "plugins": settings.plugins,
-                               "workers": settings.workers, "cases": rows}, indent=2))  # fmt: skip
+    out.write_text(json.dumps({"backend": settings.backend, "plugins": settings.plugins, "workers": settings.workers,
+                               "cases": rows, "browser": browser_rows}, indent=2))  # fmt: skip
     print(f"\nsaved to {out.relative_to(ROOT)}")
 
 

@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, health, locators, models  # noqa: F401 - models register their mappers
     from .admin import init_admin
+    from .assets import init_assets
     from .auth import init_auth
     from .security import init_security
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     sql_statements.init_app(app)
     app.register_blueprint(locators.bp)
     init_admin(app)
+    init_assets(app)
     cli.register(app)
     return app
 

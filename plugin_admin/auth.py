@@ -11,6 +11,7 @@ Failed logins are throttled per account and per client address (Flask-Limiter).
 """
 
 import functools
+import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
-from . import caching
+from . import caching, hashing
 from .extensions import db, login_manager
 from .models import TimestampedModel, User
 
@@ -37,6 +38,24 @@ LOGIN_THROTTLED = (
     "Too many failed logins for this account or from this address. "
     "Please wait before trying again (the page says how long in its Retry-After header)."
 )
+
+LOCATOR_PATH = re.compile(r"/l/([^/.]+)(?:\.(?:json|yaml))?")
+RECORD_KINDS = {"pluginmeta": "plugin", "pluginprompt": "prompt", "pluginselector": "selector", "plugindata": "data"}
+
+
+def shared_record(target: str) -> dict | None:
+    """What a shared locator link waiting behind the login page will open: its kind and locator.
+
+    Only what the link itself says: the page is shown before anyone is known, so it
+    neither reads the record nor tells whether it exists.
+    """
+    match = LOCATOR_PATH.fullmatch(urlsplit(target).path)
+    if match is None:
+        return None
+    parsed = hashing.parse_locator(match[1])
+    if parsed is None or TimestampedModel.model_for_locator_prefix(parsed[0]) is None:
+        return None
+    return {"kind": RECORD_KINDS.get(parsed[0], parsed[0]), "locator": match[1]}
 
 
 class LoginForm(FlaskForm):
@@ -157,7 +176,7 @@ def login():
             login_user(user)
             return redirect(target)
         form.password.errors = ["Unknown username or wrong password."]
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, waiting=shared_record(target))
 
 
 @bp.post("/logout")

@@ -326,16 +326,23 @@ def default_temperature(catalog: Catalog, provider, model, otherwise: float) -> 
 
 
 def check_prompt(errors: Errors, catalog: Catalog, provider, model, temperature, max_completion_tokens, system_role):
-    """The prompt rules, with the limits of providers and models taken from the catalog."""
+    """The prompt rules, with the limits of providers and models taken from the catalog.
+
+    Every field is checked even when another is wrong: without a known provider or model the
+    temperature and token limit are held to the widest bounds that could still apply, so a
+    person sees all of a prompt's problems at once rather than one per save.
+    """
     known = catalog.provider(provider)
     if known is None:
+        owners = [p.key for p in catalog.providers.values() if isinstance(model, str) and p.find_model(model)]
+        hint = f"; {model} is a model of {' and '.join(owners)}" if owners else ""
         errors.add(
             "provider",
-            f"{show(provider)} is not a provider in the catalog; known: {', '.join(catalog.providers)} (catalog)",
+            f"{show(provider)} is not a provider in the catalog; known: {', '.join(catalog.providers)}{hint} (catalog)",
         )
     entry = _check_model(errors, known, model)
-    _check_temperature(errors, known, entry, temperature)
-    _check_max_tokens(errors, entry, max_completion_tokens)
+    _check_temperature(errors, catalog, known, entry, temperature)
+    _check_max_tokens(errors, catalog, known, entry, max_completion_tokens)
     if not isinstance(system_role, str) or not system_role.strip():
         errors.add(
             "system_role",
@@ -378,9 +385,15 @@ def _check_model(errors: Errors, provider: Provider | None, model):
     return entry
 
 
-def _check_temperature(errors: Errors, provider: Provider | None, model, temperature) -> None:
+def _check_temperature(errors: Errors, catalog: Catalog, provider: Provider | None, model, temperature) -> None:
     value = _real(errors, "temperature", temperature)
-    if value is None or provider is None:
+    if value is None:
+        return
+    if provider is None:
+        lo = min(p.temperature_min for p in catalog.providers.values())
+        hi = max(p.temperature_max for p in catalog.providers.values())
+        if not lo <= value <= hi:
+            errors.add("temperature", f"{_number(value)} is outside every provider's range (widest {lo:g}–{hi:g})")
         return
     if model is not None and not model.temperature_adjustable:
         if value != provider.temperature_default:
@@ -408,7 +421,7 @@ def _whole_number_refused(value) -> str:
     )
 
 
-def _check_max_tokens(errors: Errors, model, value) -> None:
+def _check_max_tokens(errors: Errors, catalog: Catalog, provider: Provider | None, model, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         message = _whole_number_refused(value) if isinstance(value, (bool, float)) else None
         errors.add("max_completion_tokens", message or f"{show(value)} is not a whole number")
@@ -422,6 +435,14 @@ def _check_max_tokens(errors: Errors, model, value) -> None:
             f" (Smarter would accept it, having no upper bound, but the provider would refuse the request;"
             f" {model.citation})",
         )
+    elif model is None:
+        models = (
+            provider.models if provider else {m.name: m for p in catalog.providers.values() for m in p.models.values()}
+        )
+        largest = max(m.max_output_tokens for m in models.values())
+        if value > largest:
+            whose = f"any {provider.key} model" if provider else "any model in the catalog"
+            errors.add("max_completion_tokens", f"{value:,} is above the largest output of {whose}, {largest:,} tokens")
 
 
 # --- plugin data ---------------------------------------------------------------------

@@ -72,7 +72,9 @@ def test_every_admin_view_passes_the_one_role_gate(app):
     from plugin_admin.admin.roles import RoleGate
 
     views = app.extensions["admin"][0]._views
-    assert len(views) == 8 and all(isinstance(view, RoleGate) for view in views)  # dashboard, 5 models, import, audit
+    assert len(views) == 9 and all(
+        isinstance(view, RoleGate) for view in views
+    )  # dashboard, 5 models, import, audit, jump
 
 
 def test_menu_shows_users_to_admins_only(client, auth):
@@ -396,6 +398,63 @@ def test_moving_a_prompt_to_a_plugin_that_has_one_is_refused_and_deletes_nothing
     assert sorted(db.session.scalars(sa.select(PluginPrompt.plugin_id))) == sorted([first.id, second.id])
 
 
+def test_a_prompt_form_shows_every_error_at_once(app_context, client, auth):
+    """A value the form cannot read (a word for a number) and the model's rules on the rest, in one answer."""
+    owner = factories.plugin("lighthouse_cafe", prompt=False)
+    auth.login("editor")
+    body = client.post(
+        "/admin/pluginprompt/new/",
+        data={
+            "csrf_token": csrf_token(client, "/admin/pluginprompt/new/"),
+            "plugin": owner.hashed_id, "provider": "anthropic", "model": "gpt-4o-mini",
+            "temperature": "warm", "max_completion_tokens": "999999", "system_role": "",
+        },
+    ).get_data(as_text=True)  # fmt: skip
+    assert "Not a valid float value" in body  # WTForms' own check on temperature
+    assert "&#39;gpt-4o-mini&#39; is not an Anthropic model in the catalog" in body
+    assert "999,999 is above the largest output of any anthropic model" in body
+    assert "is required and may not be blank" in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PluginPrompt)) == 0
+
+
+def test_the_prompt_inputs_carry_the_models_limits(app_context, client, auth):
+    prompt = factories.plugin("lighthouse_cafe", prompt={"model": "gpt-4o-mini"}).plugin_prompt_plugin
+    auth.login("editor")
+    body = client.get(f"/admin/pluginprompt/edit/?id={prompt.hashed_id}").get_data(as_text=True)
+    temperature = re.search(r"<input[^>]*id=\"temperature\"[^>]*>", body).group(0)
+    tokens = re.search(r"<input[^>]*id=\"max_completion_tokens\"[^>]*>", body).group(0)
+    assert 'min="0"' in temperature and 'max="2"' in temperature and 'step="any"' in temperature
+    assert 'min="1"' in tokens and 'max="16384"' in tokens and 'step="1"' in tokens
+
+
+def test_messages_name_what_was_saved_created_and_deleted(app_context, client, auth):
+    owner = factories.plugin("lighthouse_cafe", prompt=False)
+    auth.login("admin")
+    token = csrf_token(client, "/admin/pluginprompt/new/")
+    fields = {"csrf_token": token, "plugin": owner.hashed_id, "provider": "openai", "model": "gpt-4o-mini",
+              "temperature": "0.5", "max_completion_tokens": "100", "system_role": "You help."}  # fmt: skip
+    created = client.post("/admin/pluginprompt/new/", data=fields, follow_redirects=True)
+    assert "Created prompt of lighthouse_cafe." in created.get_data(as_text=True)
+    prompt = db.session.scalar(sa.select(PluginPrompt))
+    saved = client.post(
+        f"/admin/pluginprompt/edit/?id={prompt.hashed_id}",
+        data={**fields, "temperature": "0.7", "opened_version": "1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Saved prompt of lighthouse_cafe." in saved and "successfully" not in saved
+    for name in ("alpha", "beta"):
+        factories.plugin(name)
+    ids = [p.hashed_id for p in db.session.scalars(sa.select(PluginMeta).where(PluginMeta.name != "lighthouse_cafe"))]
+    one = client.post(
+        "/admin/pluginmeta/delete/", data={"csrf_token": token, "id": owner.hashed_id}, follow_redirects=True
+    )
+    assert "Deleted plugin lighthouse_cafe." in one.get_data(as_text=True)
+    bulk = client.post(
+        "/admin/pluginmeta/action/", data={"csrf_token": token, "action": "delete", "rowid": ids}, follow_redirects=True
+    )
+    assert "Deleted 2 records: plugin alpha, plugin beta." in bulk.get_data(as_text=True)
+
+
 # --- edits through the form: the record reaches the form, so its own values are no duplicate ---
 
 
@@ -493,3 +552,18 @@ def test_data_form_applies_the_smarter_rules_and_keeps_null_lists_null(client, a
     assert "has no test value for the parameter &#39;buoy&#39;" in field_errors(html, "test_values")
     db.session.expire_all()
     assert (data.endpoint, data.test_values) == ("/buoys/{buoy}/latest/", None)
+
+
+@pytest.mark.parametrize("text", ["%_%", "x" * 5000, "ü" * 300, "pluginmeta-rZZZZ", "r" + "A" * 40 + "x"])
+def test_the_jump_box_answers_any_text_with_a_page(app_context, client, auth, text):
+    factories.plugin("lighthouse_cafe")
+    auth.login("viewer")
+    response = client.get("/admin/go/", query_string={"q": text})
+    assert response.status_code == 200
+    assert "No plugin, record locator or hashed id matches" in response.get_data(as_text=True)
+
+
+def test_the_jump_box_finds_only_what_the_person_may_read(app_context, client, auth, users):
+    auth.login("viewer")
+    body = client.get("/admin/go/", query_string={"q": users["admin"].record_locator}).get_data(as_text=True)
+    assert "No plugin, record locator or hashed id matches" in body  # a user record: admins only

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests import factories
 from tests.helpers import PASSWORD, csrf_token
 
 
@@ -100,3 +101,13 @@ def test_anonymous_post_is_refused(client, users):
     token = csrf_token(client, "/login")
     response = client.post("/admin/pluginmeta/new/", data={"name": "x", "csrf_token": token})
     assert response.status_code == 401
+
+
+def test_the_login_page_names_the_record_a_shared_link_is_waiting_to_open(app_context, client, users):
+    prompt = factories.plugin("lighthouse_cafe").plugin_prompt_plugin
+    response = client.get(f"/l/{prompt.record_locator}", follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert f"it opens the prompt record <code>{prompt.record_locator}</code>" in body
+    assert "lighthouse_cafe" not in body  # nothing of the record before a login
+    for path in ("/admin/pluginprompt/", "/l/nonsense", "/l/pluginprompt-rZZZZ"):
+        assert "A shared link is waiting" not in client.get(path, follow_redirects=True).get_data(as_text=True)

@@ -83,10 +83,15 @@ def test_a_change_is_listed_at_once_and_counted_and_walked_once(client, auth, qu
     with queries:
         body = client.get("/admin/pluginmeta/").get_data(as_text=True)
     assert queries.count == 4 and "List (30)" in body.replace("\n", "")  # the session check, total, ids, rows
-    assert re.findall(r'<td class="col-name">\s*(\S+)\s*</td>', body)[0] == name  # most recently updated first
+    assert listed_names(body)[0] == name  # most recently updated first
     with queries:
         client.get("/admin/pluginmeta/")
     assert queries.count == 2
+
+
+def listed_names(body: str) -> list[str]:
+    """The plugin names of a plugin list page, in order (each its row's link)."""
+    return re.findall(r'<td class="col-name">\s*<a href="[^"]+" class="row-link">([^<]+)</a>', body)
 
 
 def admin_view(app, endpoint: str):
@@ -109,7 +114,8 @@ def rows(body: str) -> list[list[tuple]]:
 
 @pytest.mark.parametrize("endpoint", ["pluginmeta", "pluginprompt"])
 def test_rows_are_flask_admins_and_delete_works(app, app_context, client, auth, endpoint):
-    """The fast row block writes what Flask-Admin's writes: every cell, button and link."""
+    """The fast row block writes what Flask-Admin's writes: every cell, button and link (its row
+    checkbox labelled by a ``<label>`` rather than a ``title``)."""
     auth.login("admin")
     demo.seed(25)
     view = admin_view(app, endpoint)
@@ -119,7 +125,10 @@ def test_rows_are_flask_admins_and_delete_works(app, app_context, client, auth, 
         stock = client.get(f"/admin/{endpoint}/?page=1").get_data(as_text=True)
     finally:
         del view.list_template
-    assert rows(fast) == rows(stock) and len(rows(fast)) > 0
+    labels = re.findall(r'<label class="sr-only" for="select-(r\w+)">Select ', fast)
+    assert labels == re.findall(r'id="select-(r\w+)"', fast)
+    labelled = re.sub(r' id="select-r\w+"', ' title="Select record"', fast)
+    assert rows(labelled) == rows(stock) and len(rows(fast)) > 0
     buttons = {tag for row in rows(fast) for tag, _, _ in row}
     assert {"td", "a", "form", "input", "button", "span"} <= buttons
     form = re.search(r'<form class="icon" method="POST" action="([^"]+)">(.*?)</form>', fast, re.S)
@@ -139,7 +148,7 @@ def test_search_ignores_case_and_keeps_flask_admins_syntax(client, auth, app_con
         plugin(name)
     auth.login("viewer")
     body = client.get("/admin/pluginmeta/", query_string={"search": search}).get_data(as_text=True)
-    names = set(re.findall(r'<td class="col-name">\s*([a-z_]+)\s*</td>', body))
+    names = set(listed_names(body))
     assert names == found
 
 

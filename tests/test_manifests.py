@@ -532,7 +532,7 @@ def test_a_file_with_one_invalid_manifest_applies_none_of_them(app_context):
     assert first.ok and first.action == "create" and not first.applied
     assert messages(second.errors) == [
         "line 33: spec.prompt.provider: 'openia' is not a provider in the catalog; "
-        "known: openai, anthropic, googleai, metaai, mistral, cohere (catalog)"
+        "known: openai, anthropic, googleai, metaai, mistral, cohere; gpt-4o-mini is a model of openai (catalog)"
     ]
     assert other.applied
     assert db.session.scalars(sa.select(PluginMeta.name)).all() == ["ferry_timetable"]

@@ -368,7 +368,7 @@ def test_provider_is_any_catalog_provider_stored_lower_case(app_context, provide
 def test_unknown_provider_is_refused(app_context):
     assert errors(edited(spec__prompt__provider="openia")) == [
         "spec.prompt.provider: 'openia' is not a provider in the catalog; "
-        "known: openai, anthropic, googleai, metaai, mistral, cohere (catalog)"
+        "known: openai, anthropic, googleai, metaai, mistral, cohere; gpt-4o-mini is a model of openai (catalog)"
     ]
 
 

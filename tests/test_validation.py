@@ -193,3 +193,21 @@ def test_a_second_part_given_through_the_relationship_is_refused_not_swapped_in(
     assert caught.value.errors["plugin_id"] == ["this plugin already has a prompt"]
     db.session.rollback()
     assert db.session.scalars(sa.select(PluginPrompt.id)).all() == [first.id]
+
+
+def test_errors_that_depend_on_the_model_come_with_the_model_error(app_context):
+    errors = prompt_errors(provider="anthropic", model="claude-nope", temperature=1.5, max_completion_tokens=10**7)
+    assert set(errors) == {"model", "temperature", "max_completion_tokens"}
+    assert "above the largest output of any anthropic model" in errors["max_completion_tokens"][0]
+
+
+def test_errors_that_depend_on_the_provider_come_with_the_provider_error(app_context):
+    errors = prompt_errors(provider="acme", model="gpt-4o", temperature=7, max_completion_tokens=10**7)
+    assert set(errors) == {"provider", "temperature", "max_completion_tokens"}
+    (message,) = errors["provider"]
+    assert "known: openai, anthropic" in message and "gpt-4o is a model of openai" in message
+    assert "outside every provider's range" in errors["temperature"][0]
+    assert "any model in the catalog" in errors["max_completion_tokens"][0]
+    assert prompt_errors(provider="acme", model="gpt-4o", temperature=1, max_completion_tokens=100).keys() == {
+        "provider"
+    }

@@ -168,10 +168,30 @@ def catalog_hints(provider_key, model_name) -> dict[str, str]:
     return {"temperature": temperature, "max_completion_tokens": tokens}
 
 
+def catalog_limits(provider_key, model_name) -> dict[str, dict]:
+    """``min``/``max``/``step`` of the temperature and token inputs for a provider and model
+    (the page's script keeps them in step as either changes)."""
+    catalog = get_catalog()
+    provider = catalog.provider(provider_key)
+    if provider is None:
+        return {"temperature": {"step": "any"}, "max_completion_tokens": {"min": 1, "step": 1}}
+    model = catalog.model(provider_key, model_name)
+    fixed = model is not None and not model.temperature_adjustable
+    low = provider.temperature_default if fixed else provider.temperature_min
+    high = provider.temperature_default if fixed else provider.temperature_max
+    largest = model.max_output_tokens if model else max(m.max_output_tokens for m in provider.models.values())
+    return {
+        "temperature": {"min": f"{low:g}", "max": f"{high:g}", "step": "any"},
+        "max_completion_tokens": {"min": 1, "max": largest, "step": 1},
+    }
+
+
 def with_catalog_hints(form):
     hints = catalog_hints(form.provider.data, form.model.data)
     for field, text in hints.items():
         form[field].description = Markup('<span data-hint="{}">{}</span>').format(field, text)
+    for field, attributes in catalog_limits(form.provider.data, form.model.data).items():
+        form[field].render_kw = {**(form[field].render_kw or {}), **attributes}
     return form
 
 

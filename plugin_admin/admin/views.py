@@ -10,9 +10,10 @@ they were opened with, so a save on a stale form is refused instead of overwriti
 import copy
 import json
 import logging
+import re
 from datetime import UTC, datetime
 
-from flask import Response, flash, jsonify, request, url_for
+from flask import Response, flash, g, jsonify, request, session, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView, tools
@@ -25,6 +26,7 @@ from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import inspect, or_
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FloatField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -52,6 +54,7 @@ from .forms import (
     with_catalog_hints,
 )
 from .history import AuditView, HistoryViews
+from .jump import JumpView
 from .manifests import ManifestExports, ManifestImportView
 from .roles import RoleGate
 
@@ -227,6 +230,34 @@ class SecureModelView(RoleGate, HistoryViews, ModelView):
             form.opened_version.data = obj.row_version
         return form
 
+    def validate_form(self, form):
+        """Flask-WTF's checks, and when they fail on a record's form, the model's rules too, on
+        the fields that passed: every problem of a save comes back at once, not one kind per try."""
+        if super().validate_form(form):
+            return True
+        if isinstance(form, (self._create_form_class, self._edit_form_class)) and request.method == "POST":
+            self.add_rule_errors(form)
+        return False
+
+    def add_rule_errors(self, form) -> None:
+        """The write gate's messages for a scratch record built from the form's valid fields
+        (a parent is set without its backref, so nothing in the session changes)."""
+        scratch = self.build_new_instance()
+        mapper = inspect(self.model)
+        for field in form:
+            if field.errors:
+                continue
+            if field.name in mapper.relationships:
+                set_committed_value(scratch, field.name, field.data)
+            elif field.name in mapper.column_attrs:
+                setattr(scratch, field.name, field.data)
+        values = scratch.rule_values()
+        self.model.clean_values(values)
+        for name, messages in self.model.check_values(values).items():
+            target = self.form_field_for(name)
+            if target in form and not form[target].errors:
+                form[target].errors = [*form[target].errors, *messages]
+
     def create_model(self, form):
         model = self.build_new_instance()
         return model if self.save(form, model, is_created=True) else False
@@ -262,7 +293,23 @@ class SecureModelView(RoleGate, HistoryViews, ModelView):
             self.handle_view_exception(error)
             return False
         self.after_model_change(form, model, is_created)
+        done(f"{'Created' if is_created else 'Saved'} {self.describe(model)}.")
         return True
+
+    def delete_model(self, model):
+        """Flask-Admin's delete (one record or each of a bulk action's), noting what went for the message."""
+        what = self.describe(model)
+        deleted = super().delete_model(model)
+        if deleted:
+            g.setdefault("deleted", []).append(what)
+            count = len(g.deleted)
+            more = ", …" if count > 5 else ""
+            done(f"Deleted {what}." if count == 1 else f"Deleted {count} records: {', '.join(g.deleted[:5])}{more}.")
+        return deleted
+
+    def describe(self, model) -> str:
+        """A record as a message names it: "prompt of lighthouse_cafe"."""
+        return str(model)
 
     def handle_view_exception(self, exc):
         """Log it for operators; tell the person without SQL or traceback (Flask-Admin would show both)."""
@@ -321,6 +368,28 @@ class SecureModelView(RoleGate, HistoryViews, ModelView):
         return Markup('<a href="{}">{}</a>').format(url, text or str(record))
 
 
+GENERIC_SUCCESS = re.compile(
+    r"Record was successfully (?:created|saved|deleted)\.|\d+ records were successfully deleted\."
+)
+"""Flask-Admin's success messages, which never say what was saved."""
+
+
+def done(message: str) -> None:
+    """What this request changed, in words: it replaces Flask-Admin's generic success message."""
+    g.outcome = message
+
+
+def name_the_outcome(response):
+    """After a save or delete, the flashed success message names the record (``done``)."""
+    outcome = g.pop("outcome", None)
+    if outcome and session.get("_flashes"):
+        session["_flashes"] = [
+            (category, outcome if category == "success" and GENERIC_SUCCESS.fullmatch(str(text)) else text)
+            for category, text in session["_flashes"]
+        ]
+    return response
+
+
 def updated_filters(model) -> tuple:
     """Filters on ``updated_at`` (a UTC type decorator Flask-Admin cannot scaffold filters for)."""
     column = model.updated_at
@@ -333,16 +402,32 @@ def _plugin_link(view, context, model, name):
     return SecureModelView.details_link(model.plugin)
 
 
+def open_link(text_of=str):
+    """A list cell that opens its row's record (the form for editors, else the details page):
+    a row's main link, so opening a prompt takes no hunting for the pencil icon."""
+
+    def format_cell(view, context, model, name):
+        target = ".edit_view" if view.can_edit else ".details_view"
+        url = view.get_url(target, id=model.hashed_id)
+        return Markup('<a href="{}" class="row-link">{}</a>').format(url, text_of(model))
+
+    return format_cell
+
+
 REVISION_LABELS = {"changed_by": "Last changed by", "revision": "Revision"}
 PLUGIN_FORM_AJAX = {"plugin": {"fields": ["name"], "placeholder": "Type a plugin name…", "minimum_input_length": 1}}
 
 
 class PluginMetaView(ManifestExports, SecureModelView):
+    def describe(self, model) -> str:
+        return f"plugin {model}"
+
     details_template = "admin/plugin_details.html"
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-download", ".manifest_view", title="Export manifest (YAML)")
     ]
     column_list = ("name", "plugin_class", "version", "author", "updated_at", "changed_by")
+    column_formatters = {"name": open_link()}
     column_searchable_list = ("name", "description", "author")
     column_filters = ("plugin_class", "version", "author", *updated_filters(PluginMeta))
     column_sortable_list = ("name", "plugin_class", "version", "author", "updated_at")
@@ -387,7 +472,7 @@ class PluginPartView(SecureModelView):
     """Selector, prompt and data: each belongs to one plugin, picked by typing its name."""
 
     form_ajax_refs = PLUGIN_FORM_AJAX
-    column_formatters = {"plugin": _plugin_link}
+    column_formatters = {"plugin": open_link(lambda model: model.plugin)}
     column_formatters_detail = {"plugin": _plugin_link}
     column_filters = ("plugin.name",)
     column_labels = {"plugin.name": "Plugin", **REVISION_LABELS}
@@ -520,7 +605,12 @@ class UserView(SecureModelView):
     """Logins: admins only, for reading too (password hashes never leave the server)."""
 
     read_role = write_role = delete_role = "admin"
+
+    def describe(self, model) -> str:
+        return f"user {model}"
+
     column_list = ("username", "role", "active", "updated_at")
+    column_formatters = {"username": open_link()}
     column_details_list = ("username", "role", "active", "created_at", "updated_at", "revision", "changed_by")
     column_labels = REVISION_LABELS
     column_searchable_list = ("username",)
@@ -546,6 +636,7 @@ def init_admin(app) -> Admin:
     """Build the admin and its views for ``app`` (inside the factory: nothing exists at import time)."""
     from .dashboard import DashboardView
 
+    app.after_request(name_the_outcome)
     theme = Bootstrap4Theme(
         base_template="admin/app_master.html", swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")
     )
@@ -564,4 +655,5 @@ def init_admin(app) -> Admin:
     admin.add_view(UserView(User, session, name="Users", endpoint="user"))
     admin.add_view(ManifestImportView(name="Import manifest", endpoint="manifests"))
     admin.add_view(AuditView(name="Audit", endpoint="audit", url="/admin/audit"))
+    admin.add_view(JumpView(name="Go to", endpoint="jump", url="/admin/go"))
     return admin

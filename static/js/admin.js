@@ -44,11 +44,15 @@
     });
   }
 
-  // Prompt forms: model suggestions and limits follow the chosen provider and model.
+  // Prompt forms follow the provider and model at once, from the catalog in the page:
+  // model suggestions, the temperature and token inputs' min/max/step, and a flag on any
+  // value the chosen provider or model would refuse (the server still checks on save).
   function bindCatalog() {
     var data = document.getElementById("page-data");
     var provider = document.getElementById("provider");
     var model = document.getElementById("model");
+    var temperature = document.getElementById("temperature");
+    var tokens = document.getElementById("max_completion_tokens");
     if (!data || !provider || !model) return;
     var catalog = JSON.parse(data.textContent).catalog;
     if (!catalog) return;
@@ -61,7 +65,57 @@
       if (span) span.textContent = text;
     }
 
-    function update() {
+    // One live message per input, announced, and tied to it by aria-describedby.
+    function setFlag(input, content) {
+      if (!input) return;
+      var id = input.id + "-live-check";
+      var box = document.getElementById(id);
+      if (!box) {
+        box = document.createElement("div");
+        box.id = id;
+        box.className = "invalid-feedback live-check";
+        box.setAttribute("aria-live", "polite");
+        input.after(box);
+        input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + id).trim());
+      }
+      box.replaceChildren.apply(box, content || []);
+      input.classList.toggle("is-invalid", Boolean(content));
+      if (content) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+
+    function limits(input, min, max, step) {
+      if (!input) return;
+      input.min = min;
+      input.max = max;
+      input.step = step;
+    }
+
+    function modelChoices(p) {
+      return Object.keys(p.models).map(function (name) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-outline-secondary btn-sm mr-1 mb-1 model-choice";
+        button.textContent = name;
+        button.addEventListener("click", function () {
+          model.value = name;
+          changed({ target: model });
+          model.focus();
+        });
+        return button;
+      });
+    }
+
+    // The server's messages after a refused save stay until the person changes that field;
+    // from then on the live check speaks for it.
+    function serverMessages(input) {
+      return input ? input.parentNode.querySelectorAll(".invalid-feedback:not(.live-check)") : [];
+    }
+
+    function update(initial) {
+      var flag = initial === true ? function (input, content) {
+        if (!serverMessages(input).length) setFlag(input, content);
+      } : setFlag;
       var p = catalog[provider.value];
       list.replaceChildren();
       if (!p) return;
@@ -70,20 +124,54 @@
         option.value = name;
         list.appendChild(option);
       });
-      var base = model.value.replace(/^ft:([^:]+):.*$/, "$1").replace(/-\d{4}-\d{2}-\d{2}$/, "");
+      var base = model.value.trim().replace(/^ft:([^:]+):.*$/, "$1").replace(/-\d{4}-\d{2}-\d{2}$/, "");
       var m = p.models[base];
       var t = p.temperature;
-      hint("temperature", m && !m.temperature_adjustable
+      var fixed = m && !m.temperature_adjustable;
+      var largest = Math.max.apply(null, Object.keys(p.models).map(function (n) { return p.models[n].max_output_tokens; }));
+      var maxTokens = m ? m.max_output_tokens : largest;
+      hint("temperature", fixed
         ? base + " accepts only the default " + t.default + " (not sent)."
         : (p.name + " accepts " + t.min + "–" + t.max + " (default " + t.default + "). " + t.note).trim());
       hint("max_completion_tokens", m
         ? "1 to " + m.max_output_tokens.toLocaleString("en-US") + " output tokens for " + base + "."
         : "Choose a model of the catalog to see its output limit.");
+      limits(temperature, fixed ? t.default : t.min, fixed ? t.default : t.max, "any");
+      limits(tokens, 1, maxTokens, 1);
+
+      flag(model, model.value.trim() && !m
+        ? [document.createTextNode(model.value.trim() + " is not one of " + p.name + "'s models in the catalog. Choose one: ")]
+            .concat(modelChoices(p))
+        : null);
+      var value = temperature && temperature.value.trim() !== "" ? Number(temperature.value) : null;
+      flag(temperature, value === null ? null
+        : isNaN(value) ? [document.createTextNode(temperature.value + " is not a number.")]
+        : fixed && value !== t.default ? [document.createTextNode(base + " accepts only its default temperature " + t.default + ".")]
+        : value < t.min || value > t.max
+          ? [document.createTextNode(value + " is outside " + p.name + "'s range " + t.min + "–" + t.max + ".")]
+          : null);
+      var count = tokens && tokens.value.trim() !== "" ? Number(tokens.value) : null;
+      flag(tokens, count === null ? null
+        : !Number.isInteger(count) ? [document.createTextNode(tokens.value + " is not a whole number.")]
+        : count < 1 ? [document.createTextNode("At least 1 output token.")]
+        : count > maxTokens
+          ? [document.createTextNode(count.toLocaleString("en-US") + " is above " + (m ? base : "every " + p.name + " model") +
+              "'s maximum output of " + maxTokens.toLocaleString("en-US") + " tokens.")]
+          : null);
     }
 
-    provider.addEventListener("change", update);
-    model.addEventListener("input", update);
-    update();
+    function changed(event) {
+      var stale = event.target === provider ? [model, temperature, tokens] : [event.target];
+      stale.forEach(function (input) {
+        serverMessages(input).forEach(function (message) { message.remove(); });
+        if (input) input.classList.remove("is-invalid");
+      });
+      update(false);
+    }
+
+    provider.addEventListener("change", changed);
+    [model, temperature, tokens].forEach(function (input) { if (input) input.addEventListener("input", changed); });
+    update(true);
   }
 
   // Import page: a file or paste over the manifest limit is stopped before it is sent,

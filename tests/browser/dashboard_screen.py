@@ -1,5 +1,6 @@
-"""The dashboard's picture for the docs: ``python -m tests.browser.dashboard_screen`` writes
-docs/screenshots/dashboard.png.
+"""The dashboard's pictures for the docs: ``python -m tests.browser.dashboard_screen`` writes
+docs/screenshots/dashboard.png and, at a phone's width, dashboard-phone.png (its temperature
+and token charts: the axis labels a phone has least room for).
 
 Reuses ``screens`` (demo app, login, shot) and adds what a dashboard is for: a few
 thousand plugins edited over the past weeks, and prompts an older catalog let through.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.browser.screens import PASSWORD, ROOT, demo_app, shoot
+from tests.browser.screens import OUT, PASSWORD, ROOT, demo_app, shoot
 from tests.browser.server import chromium, live_server, log_in
 
 PLUGINS = 3000
@@ -65,12 +66,18 @@ def main() -> None:
         with app.app_context(), live_server(app) as base_url, chromium() as browser:
             legacy_prompts()
             spread_over_weeks(random.Random(7))
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url)
-            page = context.new_page()
-            log_in(page, base_url, "admin", PASSWORD)
-            page.goto(f"{base_url}/admin/")
-            print(shoot(page, "dashboard").relative_to(ROOT))
-            context.close()
+            for name, width, height in (("dashboard", 1280, 900), ("dashboard-phone", 390, 844)):
+                context = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url)
+                page = context.new_page()
+                log_in(page, base_url, "admin", PASSWORD)
+                page.goto(f"{base_url}/admin/")
+                if width < 576:
+                    charts = page.locator(".row:has(.columns)")
+                    charts.screenshot(path=str(OUT / f"{name}.png"))
+                    print((OUT / f"{name}.png").relative_to(ROOT))
+                else:
+                    print(shoot(page, name).relative_to(ROOT))
+                context.close()
             from plugin_admin.extensions import db
 
             db.engine.dispose()

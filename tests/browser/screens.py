@@ -36,10 +36,20 @@ def list_page(page, base_url):
 
 
 def edit_error_page(page, base_url):
+    """The server's answer to a refused save (the browser's own range check set aside, as a script's would be)."""
     page.goto(f"{base_url}/admin/pluginprompt/edit/?id={first_prompt().hashed_id}")
     page.fill("#temperature", "3")
-    page.click("input[type=submit][value=Save]")
-    page.wait_for_load_state()
+    page.fill("#max_completion_tokens", "100000")
+    page.eval_on_selector("form.admin-form", "form => { form.noValidate = true; }")
+    with page.expect_navigation():
+        page.click("input[type=submit][value=Save]")
+
+
+def provider_change_page(page, base_url):
+    """The form flags what no longer fits the moment the provider changes, before any save."""
+    page.goto(f"{base_url}/admin/pluginprompt/edit/?id={first_prompt().hashed_id}")
+    page.fill("#temperature", "1.4")
+    page.select_option("#provider", "anthropic")
 
 
 def details_page(page, base_url):
@@ -82,6 +92,7 @@ def audit_page(page, base_url):
 SCREENS = {
     "list": list_page,
     "edit-error": edit_error_page,
+    "provider-change": provider_change_page,
     "details": details_page,
     "history": history_page,
     "compare": compare_page,

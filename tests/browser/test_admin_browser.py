@@ -53,7 +53,9 @@ def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(
     page.select_option("#plugin_class", "static")
     page.click("input[type=submit][value=Save]")
     page.wait_for_url(re.compile(r"/admin/pluginmeta/(\?.*)?$"))
-    assert page.locator("td", has_text="weather_plugin").count() == 1  # the name was normalised as Smarter does
+    assert (
+        page.locator("td.col-name", has_text="weather_plugin").count() == 1
+    )  # the name was normalised as Smarter does
 
     # its prompt, with a temperature Anthropic refuses
     page.goto("/admin/pluginprompt/new/")
@@ -65,9 +67,13 @@ def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(
     assert "64,000" in page.inner_text("[data-hint=max_completion_tokens]")
     page.fill("#max_completion_tokens", "4096")
     page.fill("#system_role", "You are a meteorologist.")
-    page.click("input[type=submit][value=Save]")
-    page.wait_for_load_state()
+    assert "1.5 is outside Anthropic's range 0–1" in page.inner_text("#temperature-live-check")  # before saving
+    assert page.eval_on_selector("#temperature", "input => input.validity.rangeOverflow")  # max=1: not sent
+    page.eval_on_selector("form.admin-form", "form => { form.noValidate = true; }")  # the server decides alike
+    with page.expect_navigation():
+        page.click("input[type=submit][value=Save]")
 
+    assert page.locator("#temperature-live-check").count() == 0  # the server's message alone, not twice
     error = page.locator("#temperature ~ .invalid-feedback")
     assert "1.5 is above anthropic's range 0–1" in error.inner_text()
     assert page.input_value("#model") == "claude-sonnet-4-5"
@@ -80,7 +86,7 @@ def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(
     page.fill("#temperature", "0.7")
     page.click("input[type=submit][value=Save]")
     page.wait_for_url(re.compile(r"/admin/pluginprompt/(\?.*)?$"))
-    assert "Record was successfully created." in page.inner_text("body")
+    assert "Created prompt of weather_plugin." in page.inner_text(".alert-success")
 
     # its details page and its locator link
     page.click("a[title='View Record']")
@@ -96,6 +102,7 @@ def test_editor_creates_a_plugin_and_prompt_fixes_an_error_and_shares_the_link(
     other = new_context().new_page()
     other.goto(link)
     assert "/login?next=" in other.url
+    assert f"it opens the prompt record {prompt.record_locator}" in other.inner_text("#waiting-record")
     log_in(other, live_server, "viewer", PASSWORD)
     assert other.url == f"{live_server}/admin/pluginprompt/details/?id={prompt.hashed_id}"
     assert "claude-sonnet-4-5" in other.inner_text("body")
@@ -177,13 +184,13 @@ def test_admin_deletes_with_confirmation_under_the_strict_csp(app_context, users
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("tr", has_text="alpha_plugin").locator("form[action*='/delete/'] button").click()
-    page.wait_for_selector("text=Record was successfully deleted.")
+    page.wait_for_selector("text=Deleted plugin alpha_plugin.")
     page.wait_for_load_state("load")  # admin.js has re-attached the handlers the CSP blocks
 
     page.locator("tr", has_text="beta_plugin").locator("input[name=rowid]").check()
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("a:text-is('With selected')")
     page.click("a.dropdown-item:text-is('Delete')")
-    page.wait_for_selector("text=Record was successfully deleted.")
+    page.wait_for_selector("text=Deleted plugin beta_plugin.")
     db.session.expire_all()
     assert db.session.scalars(sa.select(PluginMeta.name)).all() == ["gamma_plugin"]
