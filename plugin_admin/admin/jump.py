@@ -7,18 +7,19 @@ search); none says so and keeps what was typed. Only records the person may read
 
 import sqlalchemy as sa
 from flask import redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 
 from .. import hashing
 from ..auth import has_role
 from ..extensions import db
 from ..models import PluginMeta, TimestampedModel
 from ..validation import normalise_name
+from .roles import RoleGate
 
 QUERY_MAX = 255
 
 
-class JumpView(BaseView):
+class JumpView(RoleGate):
     """Not in the menu: the navbar's search form posts here (GET, so the result is a link too)."""
 
     def is_visible(self):
