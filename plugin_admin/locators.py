@@ -45,7 +45,7 @@ def resolve_revision(locator: str, n: int):
     """Revision ``n`` of the record ``locator`` names (deleted or not), if the user may read it; else 404."""
     parsed = hashing.parse_locator(locator)
     model = revisions.model_named(parsed[0]) if parsed else None
-    if model is None:
+    if parsed is None or model is None:
         abort(404)
     view = model_view(model)
     check_role(view.read_role)

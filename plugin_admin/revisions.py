@@ -20,7 +20,7 @@ from sqlalchemy_continuum.utils import versioned_column_properties
 
 from . import hashing, serialization
 from .extensions import db
-from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, User, utcnow, versioning
+from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User, utcnow, versioning
 from .models.versioning import ACTIONS, BOOKKEEPING, current_actor, current_note, mark_restoring
 
 MODELS = (PluginMeta, PluginSelector, PluginPrompt, PluginData, User)
@@ -57,7 +57,7 @@ def shown_keys(model) -> list[str]:
 class Revision:
     """One revision of one record: what it holds after the change (before it, for a delete)."""
 
-    model: type
+    model: type[TimestampedModel]
     record_id: int
     n: int
     action: str
@@ -87,7 +87,7 @@ class Revision:
 
     def record(self):
         """A detached, unsaved record holding this revision's values (for ``to_json`` and display)."""
-        record = sa.inspect(self.model).class_manager.new_instance()
+        record: TimestampedModel = sa.inspect(self.model).class_manager.new_instance()
         for column in self.model.__table__.columns:
             record.__dict__[column.key] = self.values.get(column.key)
         record.__dict__["id"] = self.record_id
@@ -132,7 +132,7 @@ def history(model, record_id: int, page: int = 0, per_page: int = PAGE_SIZE) -> 
     table = version_table(model)
     query = _select(model).where(table.c.id == record_id).order_by(table.c.revision.desc())
     rows = db.session.execute(query.limit(per_page).offset(page * per_page)).mappings()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.id == record_id))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.id == record_id)) or 0
     return [_revision(model, r) for r in rows], total
 
 
@@ -269,7 +269,7 @@ def _assign(record, revision: Revision) -> None:
             setattr(record, key, value)
 
 
-def restore(model, record_id: int, n: int, row_version=None) -> object:
+def restore(model, record_id: int, n: int, row_version=None) -> TimestampedModel:
     """Write revision ``n``'s values as a new revision (action ``restore``) and commit.
 
     A live record must still be at ``row_version`` (what the person saw). A deleted record
@@ -283,7 +283,7 @@ def restore(model, record_id: int, n: int, row_version=None) -> object:
         raise RestoreError(f"{hashing.record_locator(model.__name__, record_id)} has no revision {n}")
     record = session.get(model, record_id)
     if record is None:
-        last = latest(model, record_id)
+        last = latest(model, record_id) or revision  # it has revision n, so a latest
         record = _undelete(session, model, revision, last)
         if model is PluginMeta and last.action == "delete":
             for part in PARTS:
@@ -386,8 +386,10 @@ def audit(
     )
     revisions = [_revision(MODELS[r["position"]], r) for r in rows[:limit]]
     more = len(rows) > limit
-    last = rows[limit - 1] if more else None
-    return revisions, ((last["transaction_id"], last["position"], last["id"]) if more else None)
+    if not more:
+        return revisions, None
+    last = rows[limit - 1]
+    return revisions, (last["transaction_id"], last["position"], last["id"])
 
 
 def _after(table, position: int, cursor: Cursor):
@@ -402,7 +404,7 @@ def _after(table, position: int, cursor: Cursor):
 
 def latest_numbers(found: list[Revision]) -> dict[tuple[type, int], int]:
     """The latest revision number of each record of ``found``, one query per model."""
-    numbers = {}
+    numbers: dict[tuple[type, int], int] = {}
     by_model: dict = {}
     for revision in found:
         by_model.setdefault(revision.model, set()).add(revision.record_id)
@@ -421,7 +423,7 @@ def actors() -> list[str]:
 
 def existing_ids(revisions: list[Revision]) -> set[tuple[type, int]]:
     """Which of the revisions' records still exist: one query per model on the page."""
-    found = set()
+    found: set[tuple[type, int]] = set()
     by_model: dict = {}
     for revision in revisions:
         by_model.setdefault(revision.model, set()).add(revision.record_id)
@@ -472,7 +474,7 @@ def prune(older_than_days: int) -> int:
         newer = sa.alias(table)
         keep_latest = sa.exists().where(newer.c.id == table.c.id, newer.c.revision > table.c.revision)
         result = session.execute(sa.delete(table).where(table.c.transaction_id.in_(old), keep_latest))
-        removed += result.rowcount
+        removed += result.rowcount  # type: ignore[attr-defined]  # a CursorResult: DELETE has a row count
     used = [sa.select(version_table(m).c.transaction_id).where(version_table(m).c.transaction_id == tx.c.id)
             for m in MODELS]  # fmt: skip
     session.execute(sa.delete(tx).where(tx.c.issued_at < cutoff, *[~sa.exists(u) for u in used]))

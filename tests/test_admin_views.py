@@ -71,7 +71,7 @@ def test_every_admin_view_passes_the_one_role_gate(app):
     from plugin_admin.admin.roles import RoleGate
 
     views = app.extensions["admin"][0]._views
-    assert len(views) == 7 and all(isinstance(view, RoleGate) for view in views)  # dashboard, 5 models, import
+    assert len(views) == 8 and all(isinstance(view, RoleGate) for view in views)  # dashboard, 5 models, import, audit
 
 
 def test_menu_shows_users_to_admins_only(client, auth):

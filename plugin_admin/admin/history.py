@@ -11,7 +11,8 @@ import io
 from datetime import UTC, datetime
 
 from flask import Response, abort, flash, redirect, request
-from flask_admin import BaseView, expose
+from flask_admin import expose
+from flask_admin.contrib.sqla import ModelView
 
 from .. import hashing, revisions
 from ..auth import check_role, has_role
@@ -19,6 +20,7 @@ from ..extensions import db
 from ..models import versioning
 from ..serialization import json_ready
 from ..validation import ValidationError
+from .roles import RoleGate
 
 MAX_PAGE = 100_000
 CSV_ROWS = 10_000
@@ -35,7 +37,7 @@ def _int_arg(name: str, default: int | None = None, top: int = 2**31 - 1) -> int
     return int(raw)
 
 
-class HistoryViews:
+class HistoryViews(ModelView):
     """History, comparison, read-only revision and restore for a ``SecureModelView``."""
 
     def field_labels(self) -> dict:
@@ -52,11 +54,12 @@ class HistoryViews:
     def history_view(self):
         pk = self.record_id()
         record = db.session.get(self.model, pk)
-        page = _int_arg("page", 0, MAX_PAGE)
+        page = _int_arg("page", 0, MAX_PAGE) or 0
         rows, total = revisions.history(self.model, pk, page)
         if not total:
             abort(404)
-        context = {"mode": "list", "revision": None, "previous": None, "a": None, "b": None, "diffs": None}
+        context: dict[str, object] = {"mode": "list", "revision": None, "previous": None}
+        context.update(a=None, b=None, diffs=None)
         a, b, shown = _int_arg("a"), _int_arg("b"), _int_arg("rev")
         if shown is not None:
             revision = revisions.get(self.model, pk, shown) or abort(404)
@@ -67,7 +70,7 @@ class HistoryViews:
             if older.n > newer.n:
                 older, newer = newer, older
             context.update(mode="compare", a=older, b=newer, diffs=revisions.compare(older, newer))
-        last = rows[0] if page == 0 else revisions.latest(self.model, pk)
+        last = revisions.latest(self.model, pk) if page else rows[0]
         return self.render(
             "admin/history.html",
             record=record,
@@ -79,7 +82,7 @@ class HistoryViews:
             total=total,
             page=page,
             pages=(total + revisions.PAGE_SIZE - 1) // revisions.PAGE_SIZE,
-            last_n=last.n,
+            last_n=last.n if last is not None else total,
             fields=revisions.shown_keys(self.model),
             labels=self.field_labels(),
             can_restore=has_role(self.write_role),
@@ -128,14 +131,8 @@ def _parse_time(name: str):
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-class AuditView(BaseView):
+class AuditView(RoleGate):
     """``/admin/audit/``: every revision of every model, newest first, filtered, in pages and as CSV."""
-
-    def is_accessible(self):
-        return has_role("viewer")
-
-    def inaccessible_callback(self, name, **kwargs):
-        abort(403)
 
     def readable_models(self) -> dict:
         """Models whose revisions the current user may read (user accounts: admins only)."""
@@ -164,7 +161,8 @@ class AuditView(BaseView):
         parts = raw.split("-")
         if len(parts) != 3 or not all(p.isdigit() and len(p) < 19 for p in parts):
             abort(400, description="after must be a page cursor from this page's Older link")
-        return tuple(int(p) for p in parts)
+        tx_id, position, record_id = (int(p) for p in parts)
+        return tx_id, position, record_id
 
     def filter_args(self) -> dict:
         return {k: v for k, v in request.args.items() if k in ("actor", "model", "action", "since", "until", "q") and v}

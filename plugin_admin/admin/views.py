@@ -207,17 +207,11 @@ class SecureModelView(RoleGate, HistoryViews, ModelView):
         return self.model()  # the model's __init__ applies column defaults before validation
 
     def get_create_form(self):
-        class CreateForm(super().get_create_form()):
-            change_note = ChangeNoteField.optional()
-
-        return CreateForm
+        return type("CreateForm", (super().get_create_form(),), {"change_note": ChangeNoteField.optional()})
 
     def get_edit_form(self):
-        class EditForm(super().get_edit_form()):
-            opened_version = OpenedVersionField()
-            change_note = ChangeNoteField.optional()
-
-        return EditForm
+        fields = {"opened_version": OpenedVersionField(), "change_note": ChangeNoteField.optional()}
+        return type("EditForm", (super().get_edit_form(),), fields)
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
