@@ -281,6 +281,10 @@ def restore(model, record_id: int, n: int, row_version=None) -> TimestampedModel
     revision = get(model, record_id, n)
     if revision is None:
         raise RestoreError(f"{hashing.record_locator(model.__name__, record_id)} has no revision {n}")
+    plugin_id = revision.values.get("plugin_id")
+    if plugin_id is not None and session.get(PluginMeta, plugin_id) is None:
+        plugin = hashing.record_locator(PluginMeta.__name__, plugin_id)
+        raise RestoreError(f"its plugin {plugin} is deleted: restore the plugin first (its parts come back with it)")
     record = session.get(model, record_id)
     if record is None:
         last = latest(model, record_id) or revision  # it has revision n, so a latest
