@@ -21,7 +21,7 @@ from sqlalchemy_continuum.utils import versioned_column_properties
 
 from . import hashing, serialization
 from .extensions import db
-from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, User, utcnow, versioning
+from .models import PluginData, PluginMeta, PluginPrompt, PluginSelector, TimestampedModel, User, utcnow, versioning
 from .models.versioning import ACTIONS, BOOKKEEPING, current_actor, current_note, mark_restoring
 
 MODELS = (PluginMeta, PluginSelector, PluginPrompt, PluginData, User)
@@ -58,7 +58,7 @@ def shown_keys(model) -> list[str]:
 class Revision:
     """One revision of one record: what it holds after the change (before it, for a delete)."""
 
-    model: type
+    model: type[TimestampedModel]
     record_id: int
     n: int
     action: str
@@ -283,6 +283,10 @@ def restore(model, record_id: int, n: int, row_version=None) -> Any:
     revision = get(model, record_id, n)
     if revision is None:
         raise RestoreError(f"{hashing.record_locator(model.__name__, record_id)} has no revision {n}")
+    plugin_id = revision.values.get("plugin_id")
+    if plugin_id is not None and session.get(PluginMeta, plugin_id) is None:
+        plugin = hashing.record_locator(PluginMeta.__name__, plugin_id)
+        raise RestoreError(f"its plugin {plugin} is deleted: restore the plugin first (its parts come back with it)")
     record = session.get(model, record_id)
     if record is None:
         last = latest(model, record_id)

@@ -380,6 +380,18 @@ def test_only_admins_undelete_and_the_plugin_comes_back_with_its_id_locator_and_
     assert numbers(PluginPrompt, prompt_id)[-1] == (3, "restore")
 
 
+def test_a_part_of_a_deleted_plugin_is_restored_with_the_plugin_not_alone(client, auth):
+    plugin = factories.plugin()
+    prompt = plugin.plugin_prompt_plugin
+    gone = revisions.Revision(PluginPrompt, prompt.id, 0, "", "", None, None, [], 0)  # for its hashed id
+    db.session.delete(plugin)
+    db.session.commit()
+    auth.login("admin")
+    page = client.get(restore(client, "pluginprompt", gone, 1).headers["Location"]).get_data(as_text=True)
+    assert "restore the plugin first" in page and plugin.record_locator in page
+    assert numbers(PluginPrompt, gone.record_id)[-1] == (2, "delete")
+
+
 # --- the audit ------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import hashing, revisions
 from ..auth import check_role, has_role
@@ -88,7 +90,7 @@ class HistoryViews(ModelView):
             total=total,
             page=page,
             pages=(total + revisions.PAGE_SIZE - 1) // revisions.PAGE_SIZE,
-            last_n=last.n,
+            last_n=last.n if last is not None else total,
             fields=revisions.shown_keys(self.model),
             labels=self.field_labels(),
             can_restore=has_role(self.write_role),
@@ -121,6 +123,10 @@ class HistoryViews(ModelView):
         except revisions.RestoreError as error:
             db.session.rollback()
             flash(str(error), "error")
+            return redirect(history)
+        except (IntegrityError, StaleDataError):  # someone else wrote the record during this restore
+            db.session.rollback()
+            flash("The record changed while it was being restored; nothing was written. Try again.", "error")
             return redirect(history)
         flash(f"Revision {n} restored as revision {record.revision}.", "success")
         return redirect(self.get_url(".history_view", id=record.hashed_id))

@@ -35,10 +35,13 @@ BOOKKEEPING = frozenset({"revision", "created_at", "updated_at"})
 NOT_VERSIONED = ["row_version", "changed_by"]
 """Columns of every model left out of its version table."""
 
+AnySession = Session | scoped_session
+"""A session, or Flask-SQLAlchemy's scoped ``db.session`` (whose ``info`` is its current session's)."""
+
 _ACTOR, _NOTE, _BUMPED, _RESTORING = (f"plugin_admin.revision_{k}" for k in ("actor", "note", "bumped", "restoring"))
 
 
-def set_context(session: Session | scoped_session, actor: str | None = None, note: str | None = None) -> None:
+def set_context(session: AnySession, actor: str | None = None, note: str | None = None) -> None:
     """Who writes the next revisions of ``session`` and why (``note=""`` clears the note).
 
     Kept in ``session.info`` for the session's life: one request, or one command.
@@ -59,7 +62,7 @@ def cli_actor(name: str | None = None) -> str:
     return f"cli:{name}"
 
 
-def current_actor(session: Session) -> str:
+def current_actor(session: AnySession) -> str:
     """The logged-in user in a request; else the actor set on the session; else the command line's OS user."""
     if has_request_context():
         from flask_login import current_user
@@ -69,11 +72,11 @@ def current_actor(session: Session) -> str:
     return session.info.get(_ACTOR) or cli_actor()
 
 
-def current_note(session: Session) -> str | None:
+def current_note(session: AnySession) -> str | None:
     return session.info.get(_NOTE)
 
 
-def mark_restoring(session: Session | scoped_session, record) -> None:
+def mark_restoring(session: AnySession, record) -> None:
     """Record the next revision of ``record`` as a restore."""
     session.info.setdefault(_RESTORING, weakref.WeakSet()).add(record)
 
@@ -149,7 +152,7 @@ class RevisionPlugin(Plugin):
 
     def after_create_version_object(self, uow, parent_obj, version_obj):
         session = sa.orm.object_session(parent_obj)
-        assert session is not None  # Continuum versions only records being flushed
+        assert session is not None  # a record being flushed belongs to the flushing session
         kind, action = version_obj.operation_type, version_obj.action  # set when flushed before in this transaction
         if parent_obj in session.info.get(_RESTORING, ()):
             version_obj.action = "restore"
