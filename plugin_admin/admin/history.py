@@ -20,7 +20,7 @@ from .. import hashing, revisions
 from ..auth import check_role, has_role
 from ..extensions import db
 from ..models import versioning
-from ..serialization import json_ready
+from ..serialization import csv_cell, json_ready
 from ..validation import ValidationError
 from .roles import RoleGate
 
@@ -212,16 +212,10 @@ class AuditView(RoleGate):
         for r in rows:
             cells = [json_ready(r.at), r.actor, r.model_name, r.record_locator, r.n, r.action, " ".join(r.changed),
                      r.note or ""]  # fmt: skip
-            writer.writerow([_spreadsheet_safe(c) for c in cells])
+            writer.writerow([csv_cell(c) for c in cells])
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         return Response(
             out.getvalue(),
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
         )
-
-
-def _spreadsheet_safe(value) -> str:
-    """Plain text a spreadsheet will not run as a formula (SPEC §8)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
