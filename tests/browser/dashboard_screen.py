@@ -33,7 +33,7 @@ def legacy_prompts() -> None:
     from tests.factories import plugin, raw_prompt
 
     for index, (provider, model, temperature, tokens) in enumerate(LEGACY):
-        record = plugin(f"legacy_{model}_{index}", prompt=False, selector=False)
+        record = plugin(f"legacy_{index}_{model}"[:50], prompt=False, selector=False)  # Smarter: names of 50 at most
         record.plugin_selector_plugin = PluginSelector(directive="llm")
         raw_prompt(record.id, provider=provider, model=model, temperature=temperature, max_completion_tokens=tokens)
 
