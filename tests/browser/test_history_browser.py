@@ -10,7 +10,7 @@ from tests.browser.server import log_in
 from tests.helpers import PASSWORD
 
 
-def test_editor_compares_and_restores_a_revision(app, users, new_context, live_server):
+def test_editor_compares_and_restores_a_revision(app_context, users, new_context, live_server):
     prompt = factories.plugin().plugin_prompt_plugin
     versioning.set_context(db.session, actor="cli:ann", note="shorter answers")
     prompt.system_role = "You are a test assistant. Answer in one sentence."
