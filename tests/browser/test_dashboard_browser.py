@@ -11,7 +11,7 @@ from tests.helpers import PASSWORD
 def test_the_dashboard_fits_and_a_bar_leads_to_its_prompts(app_context, users, new_context, live_server, width):
     plugin("alpha", prompt={"provider": "anthropic", "model": "claude-haiku-4-5", "temperature": 0.3})
     plugin("beta")
-    plugin("a_rather_long_plugin_name_for_a_phone_to_show", prompt=False)
+    plugin("a_long_plugin_name_for_a_phone_to_show_whole", prompt=False)  # 44 of the 50 allowed
     raw_prompt(plugin("retired", prompt=False).id, model="gpt-4-32k")
     page = new_context().new_page()
     page.set_viewport_size({"width": width, "height": 900})
