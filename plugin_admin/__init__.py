@@ -38,10 +38,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import init_auth
     from .security import init_security
 
+    sql_statements.init_app(app)  # first: its count starts before the login gate reads the session's user
     init_security(app)
     init_auth(app)
     app.register_blueprint(health.bp)
-    sql_statements.init_app(app)
     app.register_blueprint(locators.bp)
     init_admin(app)
     init_assets(app)

@@ -8,6 +8,8 @@ from plugin_admin.extensions import db
 from plugin_admin.models import TimestampedModel
 from plugin_admin.sql_statements import HEADER
 
+from .helpers import AuthActions
+
 probe = Blueprint("statement_probe", __name__)
 
 
@@ -45,3 +47,11 @@ def test_environment_switches_it_on(tmp_path):
 
     assert Config(str(tmp_path), env={"SQL_STATEMENT_HEADER": "true"}).SQL_STATEMENT_HEADER is True
     assert Config(str(tmp_path), env={}).SQL_STATEMENT_HEADER is False
+
+
+def test_header_counts_the_login_gates_session_check_too(make_app, users):
+    """A logged-in page reads its user (and the cache epoch) in one statement before the view runs."""
+    client = make_app(SQL_STATEMENT_HEADER=True).test_client()
+    AuthActions(client).login("viewer")
+    client.get("/admin/")  # the dashboard's numbers are cached now
+    assert client.get("/admin/").headers[HEADER] == "1"  # the session check alone
