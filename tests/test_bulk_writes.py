@@ -86,3 +86,20 @@ def test_a_bulk_delete_needs_no_flag_and_invalidates(app_context):
     db.session.commit()
     db.session.remove()
     assert PluginPrompt.get_cached_prompt_by_plugin(pk) is None
+
+
+def test_a_bulk_update_of_more_rows_than_one_statement_binds_reads_them_in_batches(app_context, monkeypatch):
+    """100,000 ids in one IN list is past PostgreSQL's 65,535 parameters: the gate reads them in batches."""
+    from plugin_admin.models import gate
+
+    monkeypatch.setattr(gate, "ID_BATCH", 2)
+    records = [plugin(f"batch_{n}") for n in range(5)]
+    ids = [record.id for record in records]
+    prompts = [record.plugin_prompt_plugin for record in records]
+    rows = [{"id": p.id, "row_version": p.row_version, "temperature": 0.2} for p in prompts]
+    for pk in ids:
+        PluginPrompt.get_cached_prompt_by_plugin(pk)
+    db.session.execute(sa.update(PluginPrompt), rows, execution_options=VALIDATED)
+    db.session.commit()
+    db.session.remove()
+    assert [PluginPrompt.get_cached_prompt_by_plugin(pk).temperature for pk in ids] == [0.2] * 5

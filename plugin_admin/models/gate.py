@@ -88,13 +88,29 @@ def _models_by_table() -> dict[str, type[TimestampedModel]]:
     return {m.class_.__tablename__: m.class_ for m in Model.registry.mappers if issubclass(m.class_, TimestampedModel)}
 
 
-def _touched(state: ORMExecuteState, statement: sa.Update | sa.Delete, table: sa.Table) -> sa.Select:
-    """The rows an UPDATE or DELETE is about to touch, as a SELECT."""
+ID_BATCH = 10_000
+"""Ids one IN list holds: PostgreSQL binds at most 65,535 parameters a statement, SQLite 32,766."""
+
+
+def _rows_by_id(session, table: sa.Table, ids: list) -> list[dict]:
+    """The rows of ``ids``, read in batches of ``ID_BATCH``."""
+    found: list[dict] = []
+    for start in range(0, len(ids), ID_BATCH):
+        batch = sa.select(table).where(table.c.id.in_(ids[start : start + ID_BATCH]))
+        found.extend(dict(row) for row in session.execute(batch).mappings())
+    return found
+
+
+def _touched(state: ORMExecuteState, statement: sa.Update | sa.Delete, table: sa.Table) -> list[dict]:
+    """The rows an UPDATE or DELETE is about to touch."""
     rows = state.parameters
     if isinstance(rows, list):  # executemany: by primary key (the ORM's bulk UPDATE) or by bound parameters
         ids = [row["id"] for row in rows if "id" in row]
-        return sa.select(table).where(table.c.id.in_(ids)) if len(ids) == len(rows) else sa.select(table)
-    return sa.select(table) if statement.whereclause is None else sa.select(table).where(statement.whereclause)
+        if len(ids) == len(rows):
+            return _rows_by_id(state.session, table, ids)
+        return [dict(row) for row in state.session.execute(sa.select(table)).mappings()]
+    query = sa.select(table) if statement.whereclause is None else sa.select(table).where(statement.whereclause)
+    return [dict(row) for row in state.session.execute(query, rows).mappings()]
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -116,10 +132,8 @@ def _bulk_writes(state: ORMExecuteState):
         caching.mark_stale(state.session, {caching.all_key(model)})
         return None
     table = model.__table__
-    params = state.parameters if isinstance(state.parameters, dict) else None
-    before = [dict(row) for row in state.session.execute(_touched(state, statement, table), params).mappings()]
+    before = _touched(state, statement, table)
     result = state.invoke_statement()
-    touched = sa.select(table).where(table.c.id.in_([row["id"] for row in before]))
-    after = [dict(row) for row in state.session.execute(touched).mappings()]
+    after = _rows_by_id(state.session, table, [row["id"] for row in before])
     caching.mark_stale(state.session, {key for row in (*before, *after) for key in model.row_cache_keys(row)})
     return result
